@@ -1,0 +1,341 @@
+package io.kvcache.alloc;
+
+import java.util.Arrays;
+
+/**
+ * Bin-based offset allocator for one segment (the Mooncake/OffsetAllocator design, written from its description): the
+ * segment is a line of regions, each a <em>node</em>; free nodes sit in 256 size-class bins ({@link SizeBins}); a 256-bit
+ * bitmap of non-empty bins (4 longs) finds the first non-empty bin at or above a request's class in O(1).
+ *
+ * <ul>
+ *   <li>A request rounds up to its bin size and the node handed out is exactly that size, so a freed node goes back to the
+ *       bin it came from; the rest of the free node becomes a new free node to its right.</li>
+ *   <li>Freeing merges the node with free left/right neighbours (neighbour links) before re-binning it.</li>
+ *   <li>The largest free region is the size of the highest non-empty bin: exactly the largest request that can succeed.</li>
+ *   <li>Sizes are counted in units of {@code 2^unitShift} bytes, the smallest power of two that keeps the capacity within
+ *       3.75 Gi units (32-bit sizes); segments up to 3.75 GiB use 1-byte units.</li>
+ *   <li>At most {@code maxNodes} nodes exist; allocation needs a spare node (for the remainder), so {@code maxNodes − 1}
+ *       live allocations fit, and once every node is in use nothing can be allocated (largest free region 0).</li>
+ * </ul>
+ *
+ * <p>Handles are {@code generation << 32 | node}: a handle that was freed (or never issued) is rejected instead of
+ * corrupting a region now owned by someone else.
+ *
+ * <p>Memory: nodes are 8 ints each in one array (one cache line holds two nodes); node arrays start at
+ * {@code initNodes} and double up to {@code maxNodes}, so allocate/free allocate no Java objects once the high-water mark
+ * is reached.
+ *
+ * <p>NOT thread-safe: {@link Segment} serialises calls under its lock.
+ */
+public final class OffsetAllocator {
+  public static final long NO_SPACE = -1L;
+
+  private static final int NIL = -1;
+  // Node layout: 8 ints per node at nodes[node << NODE_SHIFT + field].
+  private static final int NODE_SHIFT = 3;
+  private static final int OFFSET = 0; // units from the segment base (unsigned)
+  private static final int SIZE = 1; // units (unsigned); for a used node, the bin-rounded reservation
+  private static final int BIN_PREV = 2; // free-list links within the node's bin
+  private static final int BIN_NEXT = 3;
+  private static final int LEFT = 4; // neighbour nodes in address order
+  private static final int RIGHT = 5;
+  private static final int USED = 6; // 1 while allocated
+  private static final int GENERATION = 7; // bumped on every free, part of the handle
+
+  private final long capacityBytes;
+  private final int unitShift;
+  private final int maxNodes;
+
+  private int[] nodes;
+  private int[] spareNodes; // recycled node indexes (stack)
+  private int spareCount;
+  private int freshNodes; // nodes ever handed out: indexes [0, freshNodes) exist
+
+  private final int[] binHeads = new int[SizeBins.BINS];
+  private final long[] nonEmptyBins = new long[SizeBins.BIN_WORDS]; // bit (b & 63) of word (b >>> 6): bin b has a node
+
+  private long freeUnits;
+  private int liveAllocations;
+
+  /** An allocator with the reference's node budget: init clamp(size/4096, 1024, 65536), max clamp(size/1024, 1M, 64M). */
+  public OffsetAllocator(long capacityBytes) {
+    this(capacityBytes, defaultInitNodes(capacityBytes), defaultMaxNodes(capacityBytes));
+  }
+
+  public OffsetAllocator(long capacityBytes, int initNodes, int maxNodes) {
+    if (capacityBytes <= 0) {
+      throw new IllegalArgumentException("capacity must be > 0 bytes, got " + capacityBytes);
+    }
+    if (maxNodes < 1 || initNodes < 1) {
+      throw new IllegalArgumentException("node counts must be >= 1, got init " + initNodes + " max " + maxNodes);
+    }
+    this.capacityBytes = capacityBytes;
+    this.unitShift = unitShiftFor(capacityBytes);
+    this.maxNodes = maxNodes;
+    int initial = Math.min(initNodes, maxNodes);
+    this.nodes = new int[initial << NODE_SHIFT];
+    this.spareNodes = new int[initial];
+    Arrays.fill(binHeads, NIL);
+    long capacityUnits = capacityBytes >>> unitShift;
+    this.freeUnits = capacityUnits;
+    int whole = takeNode();
+    set(whole, OFFSET, 0);
+    set(whole, SIZE, capacityUnits);
+    setLink(whole, LEFT, NIL);
+    setLink(whole, RIGHT, NIL);
+    insertIntoBin(whole, capacityUnits);
+  }
+
+  static int defaultInitNodes(long capacityBytes) {
+    return (int) Math.clamp(capacityBytes / 4096, 1024, 65536);
+  }
+
+  static int defaultMaxNodes(long capacityBytes) {
+    return (int) Math.clamp(capacityBytes / 1024, 1L << 20, 64L << 20);
+  }
+
+  /** Smallest shift with (capacity >> shift) <= 3.75 Gi, so every size and offset fits 32 unsigned bits. */
+  static int unitShiftFor(long capacityBytes) {
+    int shift = 0;
+    while ((capacityBytes >>> shift) > SizeBins.MAX_BIN_SIZE) {
+      shift++;
+    }
+    return shift;
+  }
+
+  /** Reserves a region of at least {@code sizeBytes}; returns its handle (>= 0) or {@link #NO_SPACE}. */
+  public long allocate(long sizeBytes) {
+    long units = unitsFor(sizeBytes);
+    if (units > SizeBins.MAX_BIN_SIZE || usedNodes() == maxNodes) {
+      return NO_SPACE; // too large for any bin, or no spare node for the remainder (reference: every allocation fails)
+    }
+    int requestBin = SizeBins.roundUp(units);
+    int bin = firstNonEmptyBinFrom(requestBin);
+    if (bin == NIL) {
+      return NO_SPACE;
+    }
+    int node = binHeads[bin];
+    removeFromBin(node, bin);
+    long reserved = SizeBins.sizeOf(requestBin);
+    long remainder = get(node, SIZE) - reserved;
+    if (remainder > 0) {
+      splitRight(node, reserved, remainder);
+    }
+    set(node, SIZE, reserved);
+    nodes[(node << NODE_SHIFT) + USED] = 1;
+    freeUnits -= reserved;
+    liveAllocations++;
+    return handleOf(node);
+  }
+
+  /**
+   * Returns the region of {@code handle}, merged with free neighbours, to its bin. Returns the merged free size in bytes,
+   * or 0 when every node is still in use afterwards (the reference's "metadata exhausted" signal).
+   */
+  public long free(long handle) {
+    int node = checkedNode(handle);
+    int base = node << NODE_SHIFT;
+    long offset = get(node, OFFSET);
+    long size = get(node, SIZE);
+    freeUnits += size;
+    liveAllocations--;
+    nodes[base + USED] = 0;
+    nodes[base + GENERATION]++; // the handle just freed no longer validates
+
+    int left = nodes[base + LEFT];
+    if (left != NIL && nodes[(left << NODE_SHIFT) + USED] == 0) {
+      removeFromBin(left, SizeBins.roundDown(get(left, SIZE)));
+      offset = get(left, OFFSET);
+      size += get(left, SIZE);
+      unlinkNeighbour(left, node, LEFT, RIGHT);
+    }
+    int right = nodes[base + RIGHT];
+    if (right != NIL && nodes[(right << NODE_SHIFT) + USED] == 0) {
+      removeFromBin(right, SizeBins.roundDown(get(right, SIZE)));
+      size += get(right, SIZE);
+      unlinkNeighbour(right, node, RIGHT, LEFT);
+    }
+    set(node, OFFSET, offset);
+    set(node, SIZE, size);
+    insertIntoBin(node, size);
+    return usedNodes() == maxNodes ? 0 : size << unitShift;
+  }
+
+  /** Byte offset of the allocation from the segment base. */
+  public long offsetOf(long handle) {
+    return get(checkedNode(handle), OFFSET) << unitShift;
+  }
+
+  /** Bytes actually reserved for the allocation (its request rounded up to the bin size). */
+  public long allocatedSizeOf(long handle) {
+    return get(checkedNode(handle), SIZE) << unitShift;
+  }
+
+  /** Exactly the largest request that can succeed now: capacity when empty, 0 when full or out of nodes. */
+  public long largestFreeRegion() {
+    if (usedNodes() == maxNodes) {
+      return 0;
+    }
+    return SizeBins.largestRequest(nonEmptyBins[0], nonEmptyBins[1], nonEmptyBins[2], nonEmptyBins[3], unitShift);
+  }
+
+  /** Free bytes in all regions (what is not reserved; counts the true free space even when nodes are exhausted). */
+  public long totalFreeSpace() {
+    return freeUnits << unitShift;
+  }
+
+  public long capacity() {
+    return capacityBytes;
+  }
+
+  /** Bytes an allocation of {@code sizeBytes} would reserve, or {@link #NO_SPACE} if no bin can hold it. */
+  public long roundedSize(long sizeBytes) {
+    return SizeBins.roundedBytes(sizeBytes, unitShift);
+  }
+
+  public int liveAllocations() {
+    return liveAllocations;
+  }
+
+  /** Allocation unit in bytes (1 up to 3.75 GiB segments, then the next powers of two). */
+  public long unitBytes() {
+    return 1L << unitShift;
+  }
+
+  /** Nodes currently describing a region (allocated or free). */
+  public int usedNodes() {
+    return freshNodes - spareCount;
+  }
+
+  public int maxNodes() {
+    return maxNodes;
+  }
+
+  /**
+   * Word {@code i} (0..3) of the non-empty-bin bitmap, all zero when no node is spare (nothing can be allocated). Segment
+   * publishes these so strategies can ask {@link SizeBins} where a request would land without taking the lock.
+   */
+  long nonEmptyBinWord(int i) {
+    return usedNodes() == maxNodes ? 0 : nonEmptyBins[i];
+  }
+
+  int unitShift() {
+    return unitShift;
+  }
+
+  private long unitsFor(long sizeBytes) {
+    if (sizeBytes <= 0) {
+      throw new IllegalArgumentException("allocation size must be > 0 bytes, got " + sizeBytes);
+    }
+    return SizeBins.units(sizeBytes, unitShift);
+  }
+
+  private int firstNonEmptyBinFrom(int bin) {
+    int word = bin >>> 6;
+    long candidates = nonEmptyBins[word] & (-1L << bin); // Java masks the shift to bin & 63
+    while (candidates == 0) {
+      if (++word == SizeBins.BIN_WORDS) {
+        return NIL;
+      }
+      candidates = nonEmptyBins[word];
+    }
+    return (word << 6) | Long.numberOfTrailingZeros(candidates);
+  }
+
+  /** Carves a free node of {@code remainder} units right after the first {@code keep} units of {@code node}. */
+  private void splitRight(int node, long keep, long remainder) {
+    int rest = takeNode();
+    int oldRight = nodes[(node << NODE_SHIFT) + RIGHT];
+    set(rest, OFFSET, get(node, OFFSET) + keep);
+    set(rest, SIZE, remainder);
+    setLink(rest, LEFT, node);
+    setLink(rest, RIGHT, oldRight);
+    if (oldRight != NIL) {
+      setLink(oldRight, LEFT, rest);
+    }
+    setLink(node, RIGHT, rest);
+    insertIntoBin(rest, remainder);
+  }
+
+  /** Drops {@code gone} (a neighbour of {@code keeper} on side {@code side}) from the neighbour chain and recycles it. */
+  private void unlinkNeighbour(int gone, int keeper, int side, int otherSide) {
+    int beyond = nodes[(gone << NODE_SHIFT) + side];
+    setLink(keeper, side, beyond);
+    if (beyond != NIL) {
+      setLink(beyond, otherSide, keeper);
+    }
+    spareNodes[spareCount++] = gone;
+  }
+
+  private void insertIntoBin(int node, long sizeUnits) {
+    int bin = SizeBins.roundDown(sizeUnits);
+    int head = binHeads[bin];
+    setLink(node, BIN_PREV, NIL);
+    setLink(node, BIN_NEXT, head);
+    if (head != NIL) {
+      setLink(head, BIN_PREV, node);
+    }
+    binHeads[bin] = node;
+    nonEmptyBins[bin >>> 6] |= 1L << bin;
+  }
+
+  private void removeFromBin(int node, int bin) {
+    int base = node << NODE_SHIFT;
+    int prev = nodes[base + BIN_PREV];
+    int next = nodes[base + BIN_NEXT];
+    if (prev != NIL) {
+      setLink(prev, BIN_NEXT, next);
+    } else {
+      binHeads[bin] = next;
+      if (next == NIL) {
+        nonEmptyBins[bin >>> 6] &= ~(1L << bin);
+      }
+    }
+    if (next != NIL) {
+      setLink(next, BIN_PREV, prev);
+    }
+  }
+
+  private int takeNode() {
+    if (spareCount > 0) {
+      return spareNodes[--spareCount];
+    }
+    if (freshNodes << NODE_SHIFT == nodes.length) {
+      growNodes();
+    }
+    return freshNodes++;
+  }
+
+  /** Doubles the node arrays (capped at maxNodes); callers checked that a node is available. */
+  private void growNodes() {
+    int newCount = (int) Math.min((long) maxNodes, 2L * (nodes.length >>> NODE_SHIFT));
+    nodes = Arrays.copyOf(nodes, newCount << NODE_SHIFT);
+    spareNodes = Arrays.copyOf(spareNodes, newCount);
+  }
+
+  private long handleOf(int node) {
+    long generation = nodes[(node << NODE_SHIFT) + GENERATION] & 0x7FFF_FFFFL;
+    return (generation << 32) | node;
+  }
+
+  private int checkedNode(long handle) {
+    int node = (int) handle;
+    if (handle < 0 || node < 0 || node >= freshNodes || nodes[(node << NODE_SHIFT) + USED] == 0
+        || handleOf(node) != handle) {
+      throw new IllegalArgumentException("not a live allocation handle: " + handle);
+    }
+    return node;
+  }
+
+  private long get(int node, int field) {
+    return Integer.toUnsignedLong(nodes[(node << NODE_SHIFT) + field]);
+  }
+
+  private void set(int node, int field, long unsignedValue) {
+    nodes[(node << NODE_SHIFT) + field] = (int) unsignedValue;
+  }
+
+  private void setLink(int node, int field, int value) {
+    nodes[(node << NODE_SHIFT) + field] = value;
+  }
+}

@@ -1,0 +1,252 @@
+package io.kvcache.alloc;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One mounted DRAM segment as the master sees it: name, owning node, capacity and its {@link OffsetAllocator}. No memory
+ * lives here; the bytes are on the storage node, and a handle's offset says where.
+ *
+ * <p>Thread-safe. allocate/free/offsetOf take the segment's lock around the allocator. The figures strategies rank by
+ * ({@link #largestFreeRegion()}, {@link #allocatedBytes()}, {@link #freeRatio()}, {@link #totalFreeSpace()},
+ * {@link #landingClass(long)}) are read from a snapshot the lock holder republishes after every change, so ranking many
+ * segments locks none of them. Each snapshot word is exact as of the last completed allocate/free on this segment; words
+ * may come from two consecutive changes, which a ranking tolerates.
+ *
+ * <p>Replicas hold their Segment like a weak reference: once {@linkplain Status#UNMOUNTED unmounted}, frees are no-ops
+ * (the allocator is dropped, as the reference drops its allocator) and {@link #isMounted()} tells readers the bytes are
+ * gone.
+ */
+public final class Segment {
+  /** OK: allocatable. DRAINING: readable, no new allocations. UNMOUNTED: replicas on it are invalid. */
+  public enum Status { OK, DRAINING, UNMOUNTED }
+
+  private final String name;
+  private final String nodeId;
+  private final String endpoint;
+  private final long capacityBytes;
+  /** Cluster-wide requested-bytes total this segment adds to (the registry's), or a private one when standalone. */
+  private final LongAdder clusterAllocatedBytes;
+
+  private final Object lock = new Object();
+  private OffsetAllocator allocator; // guarded by lock; null once unmounted
+  private long allocatedBytesLocked; // guarded by lock: sum of requested sizes of live allocations
+
+  private volatile Status status = Status.OK;
+
+  // Snapshot words, written with setRelease by the lock holder, read with getAcquire by anyone (see publishLocked).
+  private static final int ALLOCATED = 0; // requested bytes of live allocations
+  private static final int TOTAL_FREE = 1; // allocator free bytes
+  private static final int LARGEST_FREE = 2; // largest request that can succeed, bytes
+  private static final int BINS = 3; // BINS..BINS+3: the allocator's non-empty-bin bitmap
+  private static final int SNAPSHOT_WORDS = BINS + SizeBins.BIN_WORDS;
+  private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+  private final long[] snapshot = new long[SNAPSHOT_WORDS];
+  private final int unitShift;
+
+  public Segment(String name, String nodeId, String endpoint, long capacityBytes) {
+    this(name, nodeId, endpoint, new OffsetAllocator(capacityBytes), new LongAdder());
+  }
+
+  Segment(String name, String nodeId, String endpoint, OffsetAllocator allocator, LongAdder clusterAllocatedBytes) {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("segment name must not be empty");
+    }
+    this.name = name;
+    this.nodeId = nodeId;
+    this.endpoint = endpoint;
+    this.capacityBytes = allocator.capacity();
+    this.allocator = allocator;
+    this.clusterAllocatedBytes = clusterAllocatedBytes;
+    this.unitShift = allocator.unitShift();
+    publishLocked(); // still confined to the constructing thread; safe publication is the registry's final-array hand-off
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public String endpoint() {
+    return endpoint;
+  }
+
+  public long capacity() {
+    return capacityBytes;
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  public boolean isAllocatable() {
+    return status == Status.OK;
+  }
+
+  public boolean isMounted() {
+    return status != Status.UNMOUNTED;
+  }
+
+  /**
+   * Reserves {@code sizeBytes}; returns the handle, or {@link OffsetAllocator#NO_SPACE} when the segment is not
+   * allocatable or has no region large enough. A request above the published largest free region fails without locking.
+   */
+  public long allocate(long sizeBytes) {
+    if (sizeBytes <= 0) {
+      throw new IllegalArgumentException("allocation size must be > 0 bytes, got " + sizeBytes);
+    }
+    if (sizeBytes > word(LARGEST_FREE) || status != Status.OK) {
+      return OffsetAllocator.NO_SPACE; // ordered before any concurrent free that would have made room
+    }
+    synchronized (lock) {
+      return allocateLocked(sizeBytes);
+    }
+  }
+
+  /** allocate() that also records the replica in {@code out} under the same lock; false (nothing recorded) on NO_SPACE. */
+  boolean allocateInto(long sizeBytes, Placement out) {
+    if (sizeBytes > word(LARGEST_FREE) || status != Status.OK) {
+      return false;
+    }
+    synchronized (lock) {
+      long handle = allocateLocked(sizeBytes);
+      if (handle == OffsetAllocator.NO_SPACE) {
+        return false;
+      }
+      out.add(this, handle, allocator.offsetOf(handle));
+      return true;
+    }
+  }
+
+  private long allocateLocked(long sizeBytes) {
+    if (status != Status.OK) {
+      return OffsetAllocator.NO_SPACE;
+    }
+    long handle = allocator.allocate(sizeBytes);
+    if (handle != OffsetAllocator.NO_SPACE) {
+      allocatedBytesLocked += sizeBytes;
+      clusterAllocatedBytes.add(sizeBytes);
+      publishLocked();
+    }
+    return handle;
+  }
+
+  /** Byte offset of {@code handle} from the segment base. Throws IllegalStateException once unmounted. */
+  public long offsetOf(long handle) {
+    synchronized (lock) {
+      if (allocator == null) {
+        throw new IllegalStateException("segment " + name + " is unmounted");
+      }
+      return allocator.offsetOf(handle);
+    }
+  }
+
+  /** Returns the region of {@code handle}; {@code requestedBytes} is what was asked for. No-op once unmounted. */
+  public void free(long handle, long requestedBytes) {
+    synchronized (lock) {
+      if (allocator == null) {
+        return;
+      }
+      allocator.free(handle);
+      allocatedBytesLocked -= requestedBytes;
+      clusterAllocatedBytes.add(-requestedBytes);
+      publishLocked();
+    }
+  }
+
+  /** Sum of the REQUESTED bytes of live allocations (the reference's size(); rounding waste is not counted). */
+  public long allocatedBytes() {
+    return word(ALLOCATED);
+  }
+
+  /** Exactly the largest request that can succeed here now (0 when not allocatable). Lock-free read. */
+  public long largestFreeRegion() {
+    return status == Status.OK ? word(LARGEST_FREE) : 0;
+  }
+
+  /** Free bytes in all regions of the allocator (0 when not allocatable). Lock-free read. */
+  public long totalFreeSpace() {
+    return status == Status.OK ? word(TOTAL_FREE) : 0;
+  }
+
+  /** (capacity − requested bytes) / capacity, the free_ratio_first score. Lock-free read. */
+  public double freeRatio() {
+    return (double) (capacityBytes - word(ALLOCATED)) / capacityBytes;
+  }
+
+  /**
+   * Size class (bytes) of the free region an allocation of {@code sizeBytes} would be carved from right now: its own
+   * rounded size when a hole of its class exists, larger when it would split a bigger region; -1 when nothing can hold it
+   * or the segment is not allocatable. Lock-free read.
+   */
+  public long landingClass(long sizeBytes) {
+    if (status != Status.OK) {
+      return -1;
+    }
+    return SizeBins.landingClass(word(BINS), word(BINS + 1), word(BINS + 2), word(BINS + 3), unitShift, sizeBytes);
+  }
+
+  /** Bytes an allocation of {@code sizeBytes} reserves here (bin-rounded), or NO_SPACE if it can never fit. */
+  public long roundedSize(long sizeBytes) {
+    return SizeBins.roundedBytes(sizeBytes, unitShift);
+  }
+
+  /** Live allocations (0 once unmounted). */
+  public int liveAllocations() {
+    synchronized (lock) {
+      return allocator == null ? 0 : allocator.liveAllocations();
+    }
+  }
+
+  /** OK → DRAINING: no new allocations, existing ones stay readable and freeable. */
+  void markDraining() {
+    synchronized (lock) {
+      if (status == Status.OK) {
+        status = Status.DRAINING;
+      }
+    }
+  }
+
+  /** → UNMOUNTED: drops the allocator and this segment's share of the cluster totals; later frees are no-ops. */
+  void markUnmounted() {
+    synchronized (lock) {
+      if (status == Status.UNMOUNTED) {
+        return;
+      }
+      status = Status.UNMOUNTED;
+      allocator = null;
+      clusterAllocatedBytes.add(-allocatedBytesLocked);
+      allocatedBytesLocked = 0;
+      for (int i = 0; i < SNAPSHOT_WORDS; i++) {
+        WORD.setRelease(snapshot, i, 0L);
+      }
+    }
+  }
+
+  /**
+   * Republishes the snapshot after a change. Release stores: a reader that acquires a word sees the allocator state at
+   * least as new as the change that wrote it. Plain moves on x86, so publishing costs the lock holder almost nothing.
+   */
+  private void publishLocked() {
+    WORD.setRelease(snapshot, ALLOCATED, allocatedBytesLocked);
+    WORD.setRelease(snapshot, TOTAL_FREE, allocator.totalFreeSpace());
+    WORD.setRelease(snapshot, LARGEST_FREE, allocator.largestFreeRegion());
+    for (int i = 0; i < SizeBins.BIN_WORDS; i++) {
+      WORD.setRelease(snapshot, BINS + i, allocator.nonEmptyBinWord(i));
+    }
+  }
+
+  /** Acquire read: pairs with the release stores of publishLocked. */
+  private long word(int index) {
+    return (long) WORD.getAcquire(snapshot, index);
+  }
+
+  @Override
+  public String toString() {
+    return "Segment[" + name + " on " + nodeId + ", " + status + ", " + allocatedBytes() + "/" + capacityBytes + "]";
+  }
+}
