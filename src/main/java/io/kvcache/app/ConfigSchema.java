@@ -1,0 +1,112 @@
+package io.kvcache.app;
+
+import io.kvcache.app.ConfigKey.Kind;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Every configuration key of a node with its default and documentation: the single source for the loader, the
+ * environment overrides ({@code KVSTORE_<KEY>}) and the README table (a test keeps the two in step).
+ */
+public final class ConfigSchema {
+  private ConfigSchema() {}
+
+  private static final long KIB = 1024, MIB = KIB * 1024, GIB = MIB * 1024;
+  private static final List<ConfigKey> KEYS = new ArrayList<>();
+
+  // --- node and roles
+  public static final ConfigKey NODE_NAME = str("node_name", "",
+      "Name of this node and of its DRAM segment; empty means grpc_host:grpc_port");
+  public static final ConfigKey ROLES = key("roles", Kind.CHOICE_LIST, List.of("master", "storage", "gateway"), 0, 0,
+      List.of("master", "storage", "gateway"), "Roles this node runs (exactly one node of a cluster runs master)");
+  public static final ConfigKey EVENT_LOOP_THREADS = num("event_loop_threads", Kind.INT, 0, 0, 1024,
+      "Vert.x event-loop threads; 0 means 2 x cores");
+
+  // --- endpoints
+  public static final ConfigKey GRPC_HOST = str("grpc_host", "127.0.0.1", "gRPC listen address of the gateway");
+  public static final ConfigKey GRPC_PORT = num("grpc_port", Kind.INT, 50051, 0, 65535, "gRPC port (0: any free port)");
+  public static final ConfigKey GATEWAY_INSTANCES = num("gateway_instances", Kind.INT, 0, 0, 256,
+      "GatewayVerticle instances sharing the gRPC port; 0 means one per event loop");
+  public static final ConfigKey METRICS_HOST = str("metrics_host", "127.0.0.1", "Address of /metrics and /health");
+  public static final ConfigKey METRICS_PORT = num("metrics_port", Kind.INT, 9400, 0, 65535,
+      "Port of /metrics and /health (0: any free port)");
+
+  // --- cluster
+  public static final ConfigKey CLUSTER_NAME = str("cluster_name", "kvstore",
+      "Hazelcast cluster name; nodes join only clusters of the same name");
+  public static final ConfigKey CLUSTER_HOST = str("cluster_host", "127.0.0.1",
+      "Address Hazelcast and the event bus bind to and advertise");
+  public static final ConfigKey CLUSTER_PORT = num("cluster_port", Kind.INT, 5701, 0, 65535,
+      "Hazelcast member port (0: any free port)");
+  public static final ConfigKey CLUSTER_MEMBERS = key("cluster_members", Kind.STRING_LIST, List.of("127.0.0.1:5701"),
+      0, 0, null, "host:port of the Hazelcast members to join (TCP-IP join; multicast is off)");
+  public static final ConfigKey CLUSTER_BUS_PORT = num("cluster_bus_port", Kind.INT, 0, 0, 65535,
+      "Event-bus TCP port between nodes (0: any free port)");
+  public static final ConfigKey CLUSTER_HEARTBEAT_TIMEOUT_MS = num("cluster_heartbeat_timeout_ms", Kind.LONG, 5000,
+      1000, 600_000, "Hazelcast drops a member silent this long (whole seconds)");
+
+  // --- data path
+  public static final ConfigKey SEGMENT_SIZE = key("segment_size", Kind.BYTES, GIB, 0, 1L << 40, null,
+      "DRAM this storage node contributes (0: mounts no segment)");
+  public static final ConfigKey MAX_VALUE_SIZE = key("max_value_size", Kind.BYTES, 64 * MIB, 1, 1L << 31, null,
+      "Largest value accepted by put (gRPC message limits are raised to match)");
+  public static final ConfigKey MAX_KEY_SIZE = num("max_key_size", Kind.INT, 4096, 1, 1 << 20,
+      "Largest key (namespace plus key, in UTF-8 bytes)");
+  public static final ConfigKey MAX_BATCH_SIZE = num("max_batch_size", Kind.INT, 4096, 1, 1 << 20,
+      "Most keys one batch call may carry");
+  public static final ConfigKey REQUEST_TIMEOUT_MS = num("request_timeout_ms", Kind.LONG, 30_000, 100, 3_600_000,
+      "Timeout of every event-bus request between verticles");
+
+  // --- metadata (master)
+  public static final ConfigKey REPLICA_SHARDS = num("replica_shards", Kind.INT, 4, 1, 1024,
+      "ReplicaVerticle instances; each owns the keys that hash to it");
+  public static final ConfigKey ALLOCATION_STRATEGY = key("allocation_strategy", Kind.CHOICE, "random", 0, 0,
+      List.of("random", "free_ratio_first", "fragmentation_aware"), "How replicas are placed on segments");
+  public static final ConfigKey LEASE_TTL_MS = num("lease_ttl_ms", Kind.LONG, 10_000, 0, 3_600_000,
+      "Read lease granted by get, exists and replica lists");
+  public static final ConfigKey PUT_START_DISCARD_TIMEOUT_MS = num("put_start_discard_timeout_ms", Kind.LONG, 30_000,
+      0, 86_400_000, "After this, a new PutStart may preempt an unfinished put of the same key");
+  public static final ConfigKey PUT_START_RELEASE_TIMEOUT_MS = num("put_start_release_timeout_ms", Kind.LONG, 600_000,
+      1, 86_400_000, "Buffers of preempted or abandoned puts are reused only this long after their PutStart");
+  public static final ConfigKey SOFT_PIN_DEFAULT_TTL_MS = num("soft_pin_default_ttl_ms", Kind.LONG, 1_800_000, 0,
+      86_400_000L * 365, "Soft-pin TTL when a put enables the pin without one");
+  public static final ConfigKey SOFT_PIN_MAX_TTL_MS = num("soft_pin_max_ttl_ms", Kind.LONG, 86_400_000, 0,
+      86_400_000L * 365, "Largest soft-pin TTL a put may ask for");
+
+  private static ConfigKey str(String name, String def, String doc) {
+    return key(name, Kind.STRING, def, 0, 0, null, doc);
+  }
+
+  private static ConfigKey num(String name, Kind kind, long def, double min, double max, String doc) {
+    Object value = kind == Kind.INT ? (Object) (int) def : (Object) def;
+    return key(name, kind, value, min, max, null, doc);
+  }
+
+  static ConfigKey dbl(String name, double def, double min, double max, String doc) {
+    return key(name, Kind.DOUBLE, def, min, max, null, doc);
+  }
+
+  static ConfigKey flag(String name, boolean def, String doc) {
+    return key(name, Kind.BOOLEAN, def, 0, 0, null, doc);
+  }
+
+  private static ConfigKey key(String name, Kind kind, Object def, double min, double max, List<String> choices,
+                               String doc) {
+    ConfigKey key = new ConfigKey(name, kind, def, min, max, choices, doc);
+    KEYS.add(key);
+    return key;
+  }
+
+  /** All keys, in the order the README table lists them. */
+  public static List<ConfigKey> keys() {
+    return List.copyOf(KEYS);
+  }
+
+  public static Map<String, ConfigKey> byName() {
+    return KEYS.stream().collect(Collectors.toMap(ConfigKey::name, Function.identity()));
+  }
+}

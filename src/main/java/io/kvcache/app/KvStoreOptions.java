@@ -1,0 +1,77 @@
+package io.kvcache.app;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.kvcache.app.ConfigSchema.*;
+
+/**
+ * A node's validated configuration: one typed record built from the values {@link ConfigLoader} resolved against
+ * {@link ConfigSchema}. Immutable; cross-key rules are checked in the compact constructor.
+ */
+public record KvStoreOptions(
+    String nodeName, Set<Role> roles, int eventLoopThreads,
+    String grpcHost, int grpcPort, int gatewayInstances, String metricsHost, int metricsPort,
+    String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers, int clusterBusPort,
+    long clusterHeartbeatTimeoutMs,
+    long segmentSize, long maxValueSize, int maxKeySize, int maxBatchSize, long requestTimeoutMs,
+    int replicaShards, String allocationStrategy, long leaseTtlMs, long putStartDiscardTimeoutMs,
+    long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs) {
+
+  public KvStoreOptions {
+    roles = Set.copyOf(roles);
+    clusterMembers = List.copyOf(clusterMembers);
+    if (roles.isEmpty()) {
+      throw new ConfigException("config key 'roles': a node needs at least one role");
+    }
+    if (putStartReleaseTimeoutMs <= putStartDiscardTimeoutMs) {
+      throw new ConfigException("config key 'put_start_release_timeout_ms': must exceed put_start_discard_timeout_ms ("
+          + putStartDiscardTimeoutMs + ")");
+    }
+    if (softPinDefaultTtlMs > softPinMaxTtlMs) {
+      throw new ConfigException("config key 'soft_pin_default_ttl_ms': exceeds soft_pin_max_ttl_ms (" + softPinMaxTtlMs
+          + ")");
+    }
+    for (String member : clusterMembers) {
+      int colon = member.lastIndexOf(':');
+      if (colon <= 0 || !member.substring(colon + 1).matches("[0-9]{1,5}")) {
+        throw new ConfigException("config key 'cluster_members': '" + member + "' is not host:port");
+      }
+    }
+  }
+
+  /** Builds the record from resolved values keyed by config key name (all keys present). */
+  static KvStoreOptions from(Map<String, Object> v) {
+    EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+    for (Object name : (List<?>) v.get(ROLES.name())) {
+      roles.add(Role.of((String) name));
+    }
+    String nodeName = (String) v.get(NODE_NAME.name());
+    if (nodeName.isEmpty()) {
+      nodeName = v.get(GRPC_HOST.name()) + ":" + v.get(GRPC_PORT.name());
+    }
+    @SuppressWarnings("unchecked") List<String> members = (List<String>) v.get(CLUSTER_MEMBERS.name());
+    return new KvStoreOptions(
+        nodeName, roles, (int) v.get(EVENT_LOOP_THREADS.name()),
+        (String) v.get(GRPC_HOST.name()), (int) v.get(GRPC_PORT.name()), (int) v.get(GATEWAY_INSTANCES.name()),
+        (String) v.get(METRICS_HOST.name()), (int) v.get(METRICS_PORT.name()),
+        (String) v.get(CLUSTER_NAME.name()), (String) v.get(CLUSTER_HOST.name()), (int) v.get(CLUSTER_PORT.name()),
+        members, (int) v.get(CLUSTER_BUS_PORT.name()), (long) v.get(CLUSTER_HEARTBEAT_TIMEOUT_MS.name()),
+        (long) v.get(SEGMENT_SIZE.name()), (long) v.get(MAX_VALUE_SIZE.name()), (int) v.get(MAX_KEY_SIZE.name()),
+        (int) v.get(MAX_BATCH_SIZE.name()), (long) v.get(REQUEST_TIMEOUT_MS.name()),
+        (int) v.get(REPLICA_SHARDS.name()), (String) v.get(ALLOCATION_STRATEGY.name()), (long) v.get(LEASE_TTL_MS.name()),
+        (long) v.get(PUT_START_DISCARD_TIMEOUT_MS.name()), (long) v.get(PUT_START_RELEASE_TIMEOUT_MS.name()),
+        (long) v.get(SOFT_PIN_DEFAULT_TTL_MS.name()), (long) v.get(SOFT_PIN_MAX_TTL_MS.name()));
+  }
+
+  public boolean has(Role role) {
+    return roles.contains(role);
+  }
+
+  /** gRPC message limit on both sides: the largest value plus room for the other fields. */
+  public long grpcMaxMessageSize() {
+    return maxValueSize + (1 << 20);
+  }
+}

@@ -1,0 +1,138 @@
+package io.kvcache.app;
+
+import io.kvcache.alloc.AllocationVerticle;
+import io.kvcache.api.GatewayVerticle;
+import io.kvcache.bus.Addresses;
+import io.kvcache.bus.ProtoCodec;
+import io.kvcache.proto.bus.MasterInfoRequest;
+import io.kvcache.replica.ReplicaVerticle;
+import io.kvcache.segment.SegmentVerticle;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One running node: a clustered Vert.x with the verticles its roles ask for, deployed in dependency order (master,
+ * then storage, then gateway) so a single-node store is usable as soon as {@link #start} completes.
+ */
+public final class Node {
+  private static final Logger LOG = Logger.getLogger(Node.class.getName());
+
+  private final NodeContext context;
+  private final AdminHttpVerticle admin;
+  private final List<GatewayVerticle> gateways;
+  private final SegmentVerticle segmentVerticle;
+
+  private Node(NodeContext context, AdminHttpVerticle admin, List<GatewayVerticle> gateways,
+               SegmentVerticle segmentVerticle) {
+    this.context = context;
+    this.admin = admin;
+    this.gateways = gateways;
+    this.segmentVerticle = segmentVerticle;
+  }
+
+  public static Future<Node> start(KvStoreOptions options) {
+    return ClusterSetup.start(options).compose(clustered -> {
+      Vertx vertx = clustered.vertx();
+      ProtoCodec.register(vertx.eventBus());
+      MeterRegistry meters = BackendRegistries.getNow(options.nodeName());
+      NodeContext context = new NodeContext(options, vertx, clustered.clusterManager().getNodeId(), meters,
+          new ClusterMembership(clustered.clusterManager().getHazelcastInstance()));
+      return deployRoles(context).onFailure(failure -> {
+        LOG.log(Level.SEVERE, "node " + options.nodeName() + " failed to start", failure);
+        vertx.close(); // leave the cluster; the caller sees the original failure
+      });
+    });
+  }
+
+  private static Future<Node> deployRoles(NodeContext context) {
+    KvStoreOptions options = context.options();
+    Vertx vertx = context.vertx();
+    Future<?> master = options.has(Role.MASTER) ? deployMaster(context) : Future.succeededFuture();
+    List<GatewayVerticle> gateways = new ArrayList<>();
+    SegmentVerticle[] segmentHolder = new SegmentVerticle[1];
+    // Gateways bind before the segment mounts, so the segment is announced with the gateway's real port.
+    return master
+        .compose(ignored -> options.has(Role.GATEWAY) ? deployGateways(context, gateways) : Future.succeededFuture())
+        .compose(ignored -> {
+          if (!options.has(Role.STORAGE)) {
+            return Future.succeededFuture();
+          }
+          int port = gateways.isEmpty() ? options.grpcPort() : gateways.get(0).actualPort();
+          segmentHolder[0] = new SegmentVerticle(context, context.endpoint(port));
+          return vertx.deployVerticle(segmentHolder[0]);
+        })
+        .compose(ignored -> {
+          SegmentVerticle segment = segmentHolder[0];
+          AdminHttpVerticle admin = new AdminHttpVerticle(context,
+              () -> gateways.stream().allMatch(GatewayVerticle::isReady) && (segment == null || segment.isMounted()));
+          return vertx.deployVerticle(admin).map(id -> new Node(context, admin, gateways, segment));
+        });
+  }
+
+  /** Refuses to become a second master, then deploys the allocation verticle and the replica shards. */
+  private static Future<?> deployMaster(NodeContext context) {
+    Vertx vertx = context.vertx();
+    DeliveryOptions probe = new DeliveryOptions().setSendTimeout(1000);
+    return vertx.eventBus().request(Addresses.MASTER_INFO, MasterInfoRequest.getDefaultInstance(), probe)
+        .transform(answered -> answered.succeeded()
+            ? Future.failedFuture(new IllegalStateException("another master is already active in cluster '"
+                + context.options().clusterName() + "'; start this node without the master role"))
+            : vertx.deployVerticle(new AllocationVerticle(context)))
+        .compose(ignored -> {
+          List<Future<String>> shards = new ArrayList<>();
+          for (int shard = 0; shard < context.options().replicaShards(); shard++) {
+            shards.add(vertx.deployVerticle(new ReplicaVerticle(context, shard)));
+          }
+          return Future.all(shards);
+        });
+  }
+
+  private static Future<?> deployGateways(NodeContext context, List<GatewayVerticle> gateways) {
+    int instances = context.options().gatewayInstances() > 0 ? context.options().gatewayInstances()
+        : Math.max(1, eventLoops(context.options()));
+    // Vert.x shares one listening socket among servers of the same host:port; a negative port means "share one free
+    // port", which is how port 0 (any free port) still gives a single port for all the instances.
+    int port = context.options().grpcPort() == 0 ? -1 : context.options().grpcPort();
+    List<Future<String>> deployed = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      GatewayVerticle gateway = new GatewayVerticle(context, port);
+      gateways.add(gateway);
+      deployed.add(context.vertx().deployVerticle(gateway));
+    }
+    return Future.all(deployed);
+  }
+
+  private static int eventLoops(KvStoreOptions options) {
+    return options.eventLoopThreads() > 0 ? options.eventLoopThreads() : 2 * Runtime.getRuntime().availableProcessors();
+  }
+
+  public NodeContext context() {
+    return context;
+  }
+
+  public int grpcPort() {
+    return gateways.isEmpty() ? -1 : gateways.get(0).actualPort();
+  }
+
+  public int metricsPort() {
+    return admin.actualPort();
+  }
+
+  public boolean hasSegment() {
+    return segmentVerticle != null;
+  }
+
+  /** Undeploys everything (the storage node unmounts its segment first) and leaves the cluster. */
+  public Future<Void> stop() {
+    LOG.info("stopping node " + context.options().nodeName());
+    return context.vertx().close();
+  }
+}

@@ -1,0 +1,78 @@
+package io.kvcache.app;
+
+import io.kvcache.alloc.SegmentRegistry;
+import io.kvcache.segment.DramSegment;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+/**
+ * What the verticles of one node share: its options and identity, its metrics registry, and the in-process objects that
+ * several verticles of the node use directly (the master's segment registry; the storage node's DRAM segment, which the
+ * local gateway reads and writes without an event-bus hop).
+ *
+ * <p>Thread-safety: fields are set once before the verticles that read them are deployed ({@code localSegment} is
+ * volatile because the SegmentVerticle publishes it after its blocking allocation).
+ */
+public final class NodeContext {
+  private final KvStoreOptions options;
+  private final Vertx vertx;
+  private final String nodeId;
+  private final MeterRegistry meters;
+  private final ClusterMembership membership;
+  private final SegmentRegistry segmentRegistry = new SegmentRegistry();
+  private volatile DramSegment localSegment;
+
+  public NodeContext(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters,
+                     ClusterMembership membership) {
+    this.options = options;
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.meters = meters;
+    this.membership = membership;
+  }
+
+  public KvStoreOptions options() {
+    return options;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The Vert.x cluster node id: event-bus addresses of this node's segment and SSD verticles use it. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public MeterRegistry meters() {
+    return meters;
+  }
+
+  public ClusterMembership membership() {
+    return membership;
+  }
+
+  /** The master's view of mounted segments (used only on the master node). */
+  public SegmentRegistry segmentRegistry() {
+    return segmentRegistry;
+  }
+
+  public DramSegment localSegment() {
+    return localSegment;
+  }
+
+  public void publishLocalSegment(DramSegment segment) {
+    this.localSegment = segment;
+  }
+
+  /** Delivery options for every event-bus request: the configured timeout. */
+  public DeliveryOptions requestOptions() {
+    return new DeliveryOptions().setSendTimeout(options.requestTimeoutMs());
+  }
+
+  /** This node's gRPC endpoint as other nodes and clients should dial it. */
+  public String endpoint(int grpcPort) {
+    return options.grpcHost() + ":" + grpcPort;
+  }
+}
