@@ -1,0 +1,154 @@
+package io.kvcache.replica;
+
+/**
+ * Metadata of one object: key, size, read lease, pins and its replicas. Kept small on purpose (about 56 bytes plus the
+ * key array): a shard may hold tens of millions. The replicas field holds a single {@link Replica} in the common
+ * one-replica case and a {@code Replica[]} otherwise, hidden behind {@link #replicaCount()} / {@link #replica(int)}.
+ * State that only exists while a put is in flight lives in {@link PendingPut}, dropped at PutEnd.
+ *
+ * <p>Not thread-safe: owned by one shard.
+ */
+public final class ObjectEntry {
+  static final int HARD_PINNED = 1;
+  static final int PROCESSING = 2;      // a put is in flight: some replica may still be PROCESSING
+  static final int REPLICATION_TASK = 4; // a copy or move task holds the object
+
+  final byte[] key;
+  final int hash;
+  final long size;
+  long leaseDeadlineMs;   // reads are protected until then; 0 = never leased (expired)
+  long softPinDeadlineMs; // soft-pinned until then; 0 = not soft-pinned
+  int flags;
+  private Object replicas; // Replica, Replica[] or null
+  PendingPut pending;
+
+  ObjectEntry(byte[] key, int hash, long size) {
+    this.key = key;
+    this.hash = hash;
+    this.size = size;
+  }
+
+  public byte[] key() {
+    return key;
+  }
+
+  public long size() {
+    return size;
+  }
+
+  public long leaseDeadlineMs() {
+    return leaseDeadlineMs;
+  }
+
+  public boolean isHardPinned() {
+    return (flags & HARD_PINNED) != 0;
+  }
+
+  public boolean isProcessing() {
+    return (flags & PROCESSING) != 0;
+  }
+
+  public boolean hasReplicationTask() {
+    return (flags & REPLICATION_TASK) != 0;
+  }
+
+  public boolean isSoftPinned(long nowMs) {
+    return softPinDeadlineMs > nowMs;
+  }
+
+  public boolean hasLease(long nowMs) {
+    return leaseDeadlineMs > nowMs;
+  }
+
+  public int replicaCount() {
+    Object r = replicas;
+    return r == null ? 0 : r instanceof Replica ? 1 : ((Replica[]) r).length;
+  }
+
+  public Replica replica(int i) {
+    Object r = replicas;
+    if (r instanceof Replica single) {
+      if (i != 0) {
+        throw new IndexOutOfBoundsException(i);
+      }
+      return single;
+    }
+    return ((Replica[]) r)[i];
+  }
+
+  void addReplica(Replica replica) {
+    Object r = replicas;
+    if (r == null) {
+      replicas = replica;
+    } else if (r instanceof Replica single) {
+      replicas = new Replica[] {single, replica};
+    } else {
+      Replica[] old = (Replica[]) r;
+      Replica[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+      grown[old.length] = replica;
+      replicas = grown;
+    }
+  }
+
+  /** Removes replica {@code i}, keeping the order of the others. */
+  void removeReplica(int i) {
+    Object r = replicas;
+    if (r instanceof Replica) {
+      if (i != 0) {
+        throw new IndexOutOfBoundsException(i);
+      }
+      replicas = null;
+      return;
+    }
+    Replica[] old = (Replica[]) r;
+    if (old.length == 2) {
+      replicas = old[1 - i];
+      return;
+    }
+    Replica[] shrunk = new Replica[old.length - 1];
+    System.arraycopy(old, 0, shrunk, 0, i);
+    System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
+    replicas = shrunk;
+  }
+
+  /** True if some replica is valid (the reference's IsValid: size > 0 and a replica that is not a dead handle). */
+  boolean hasValidReplica() {
+    for (int i = 0, n = replicaCount(); i < n; i++) {
+      if (replica(i).isValid()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  boolean hasReadableReplica() {
+    for (int i = 0, n = replicaCount(); i < n; i++) {
+      if (replica(i).isReadable()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  boolean allReplicasComplete() {
+    for (int i = 0, n = replicaCount(); i < n; i++) {
+      if (!replica(i).isComplete()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** State of an in-flight put: who writes, when it started, and the soft pin to apply at PutEnd. */
+  static final class PendingPut {
+    final long writer;
+    final long startMs;
+    final long softPinTtlMs; // applied when the first replica becomes readable; 0 = none
+
+    PendingPut(long writer, long startMs, long softPinTtlMs) {
+      this.writer = writer;
+      this.startMs = startMs;
+      this.softPinTtlMs = softPinTtlMs;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.kvcache.replica;
+
+import java.util.Arrays;
+
+/**
+ * The objects of one shard: an open-addressing hash table (linear probing, backward-shift deletion, no tombstones) from
+ * encoded key to {@link ObjectEntry}. Compared with {@code HashMap} it saves the 32-byte node per object, which matters
+ * with tens of millions of small keys; the entry caches its key hash so probing compares hashes before keys.
+ *
+ * <p>Not thread-safe: owned by one shard, used from its event loop only.
+ */
+public final class ObjectTable {
+  private static final int MIN_CAPACITY = 16;
+
+  private ObjectEntry[] slots;
+  private int mask;
+  private int size;
+  private int resizeAt;
+
+  public ObjectTable() {
+    allocate(MIN_CAPACITY);
+  }
+
+  public int size() {
+    return size;
+  }
+
+  /** The slot array length; with {@link #at(int)} it lets callers walk every entry without an iterator object. */
+  public int capacity() {
+    return slots.length;
+  }
+
+  /** The entry in slot {@code index}, or null. Entries move when the table changes: do not mutate while walking. */
+  public ObjectEntry at(int index) {
+    return slots[index];
+  }
+
+  public ObjectEntry get(byte[] key, int hash) {
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      ObjectEntry e = slots[i];
+      if (e == null) {
+        return null;
+      }
+      if (e.hash == hash && Arrays.equals(e.key, key)) {
+        return e;
+      }
+    }
+  }
+
+  /** Inserts an entry whose key is not present. */
+  public void insert(ObjectEntry entry) {
+    if (size + 1 > resizeAt) {
+      rehash(slots.length * 2);
+    }
+    place(slots, mask, entry);
+    size++;
+  }
+
+  /** Removes {@code entry} (by identity); returns false if it is not in the table. */
+  public boolean remove(ObjectEntry entry) {
+    int i = entry.hash & mask;
+    while (slots[i] != entry) {
+      if (slots[i] == null) {
+        return false;
+      }
+      i = (i + 1) & mask;
+    }
+    // Backward-shift: pull later members of the probe run into the hole so lookups never stop early.
+    int hole = i;
+    for (int j = (hole + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
+      int home = slots[j].hash & mask;
+      boolean homeOutsideGap = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+      if (homeOutsideGap) {
+        slots[hole] = slots[j];
+        hole = j;
+      }
+    }
+    slots[hole] = null;
+    size--;
+    if (slots.length > MIN_CAPACITY && size < slots.length / 8) {
+      rehash(slots.length / 2);
+    }
+    return true;
+  }
+
+  private static void place(ObjectEntry[] table, int mask, ObjectEntry entry) {
+    int i = entry.hash & mask;
+    while (table[i] != null) {
+      i = (i + 1) & mask;
+    }
+    table[i] = entry;
+  }
+
+  private void rehash(int capacity) {
+    ObjectEntry[] old = slots;
+    allocate(capacity);
+    for (ObjectEntry e : old) {
+      if (e != null) {
+        place(slots, mask, e);
+      }
+    }
+  }
+
+  private void allocate(int capacity) {
+    slots = new ObjectEntry[capacity];
+    mask = capacity - 1;
+    resizeAt = (int) (capacity * 0.75);
+  }
+}

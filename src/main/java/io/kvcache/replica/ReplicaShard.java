@@ -1,0 +1,417 @@
+package io.kvcache.replica;
+
+import io.kvcache.alloc.AllocationStrategy;
+import io.kvcache.alloc.Placement;
+import io.kvcache.alloc.SegmentRegistry;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.proto.v1.SoftPinAction;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.function.Predicate;
+
+/**
+ * The objects whose keys hash to one shard, with the reference's put/read/remove semantics (reference §1–§2): two-phase
+ * put with writer check, discard-timeout preemption and delayed release of abandoned buffers, read leases, soft and
+ * hard pins, and lazy clean-up of replicas whose segment went away.
+ *
+ * <p>Not thread-safe: one shard is driven by one thread (its ReplicaVerticle's event loop). Allocation goes straight to
+ * the shared, thread-safe {@link SegmentRegistry} through this shard's own strategy instance.
+ */
+public final class ReplicaShard {
+  private final ShardSettings settings;
+  private final SegmentRegistry segments;
+  private final AllocationStrategy strategy;
+  private final Placement placement = new Placement();
+  private final MillisClock clock;
+  private final ReplicaMetrics metrics;
+  private final ObjectTable objects = new ObjectTable();
+  private final HashSet<ObjectEntry> processing = new HashSet<>();
+  private final PriorityQueue<Parked> parked = new PriorityQueue<>((a, b) -> Long.compare(a.releaseAtMs, b.releaseAtMs));
+  private boolean allocationFailedSinceEviction;
+
+  public ReplicaShard(ShardSettings settings, SegmentRegistry segments, AllocationStrategy strategy, MillisClock clock,
+                      ReplicaMetrics metrics) {
+    this.settings = settings;
+    this.segments = segments;
+    this.strategy = strategy;
+    this.clock = clock;
+    this.metrics = metrics;
+  }
+
+  public ShardSettings settings() {
+    return settings;
+  }
+
+  public int objectCount() {
+    return objects.size();
+  }
+
+  public int processingCount() {
+    return processing.size();
+  }
+
+  /** Number of parked (preempted or abandoned) buffer sets waiting for their release time. */
+  public int parkedCount() {
+    return parked.size();
+  }
+
+  /** True if a PutStart found no space since the last call; clears the flag. The eviction trigger reads it. */
+  public boolean takeAllocationFailedFlag() {
+    boolean failed = allocationFailedSinceEviction;
+    allocationFailedSinceEviction = false;
+    return failed;
+  }
+
+  /** The entry of a key, after dropping replicas on vanished segments (null if absent or nothing valid remains). */
+  public ObjectEntry find(byte[] key, int hash) {
+    ObjectEntry e = objects.get(key, hash);
+    return e == null ? null : dropInvalidReplicas(e);
+  }
+
+  // ------------------------------------------------------------------------------------------------------ put path
+
+  /** Reserves PROCESSING replicas for a new value; on OK, {@link #find} returns them. */
+  public ErrorCode putStart(long writer, byte[] key, int hash, long size, ReplicateConfig config) {
+    int replicaNum = config.hasReplicaNum() ? config.getReplicaNum() : 1;
+    if (size <= 0 || size > settings.maxValueSize() || replicaNum <= 0 || replicaNum > settings.maxReplicas()) {
+      return ErrorCode.INVALID_PARAMS;
+    }
+    long softPinTtl = requestedSoftPinTtl(config);
+    if (softPinTtl < 0) {
+      return ErrorCode.INVALID_PARAMS;
+    }
+    long now = clock.nowMs();
+    ObjectEntry existing = find(key, hash);
+    if (existing != null) {
+      boolean anyComplete = !existing.isProcessing() || hasCompleteReplica(existing);
+      if (anyComplete || existing.pending.startMs + settings.discardTimeoutMs() >= now) {
+        return ErrorCode.OBJECT_ALREADY_EXISTS;
+      }
+      park(existing, existing.pending.startMs + settings.releaseTimeoutMs());
+      erase(existing);
+    }
+    int placed = strategy.allocate(segments, size, replicaNum, config.getPreferredSegmentsList(), List.of(), placement);
+    if (placed == ErrorCode.INVALID_PARAMS_VALUE) {
+      return ErrorCode.INVALID_PARAMS;
+    }
+    if (placed <= 0) {
+      metrics.putStartAllocFailures.increment();
+      allocationFailedSinceEviction = true;
+      return ErrorCode.NO_AVAILABLE_HANDLE;
+    }
+    if (placed < replicaNum) {
+      metrics.putStartPartialAllocations.increment();
+    }
+    ObjectEntry e = new ObjectEntry(key, hash, size);
+    for (int i = 0; i < placed; i++) {
+      e.addReplica(new MemoryReplica(placement.segment(i), placement.handle(i), placement.offset(i)));
+    }
+    e.flags = ObjectEntry.PROCESSING | (config.getHardPin() ? ObjectEntry.HARD_PINNED : 0);
+    e.pending = new ObjectEntry.PendingPut(writer, now, softPinTtl);
+    objects.insert(e);
+    processing.add(e);
+    return ErrorCode.OK;
+  }
+
+  /** Soft-pin TTL a put asks for: 0 none, &gt;0 the TTL, -1 invalid (TTL with PRESERVE/DISABLE, or above the max). */
+  private long requestedSoftPinTtl(ReplicateConfig config) {
+    if (!config.hasSoftPin()) {
+      return 0;
+    }
+    SoftPinAction action = config.getSoftPin().getAction();
+    boolean hasTtl = config.getSoftPin().hasTtlMs();
+    long ttl = config.getSoftPin().getTtlMs();
+    return switch (action) {
+      case ENABLE -> !hasTtl ? settings.defaultSoftPinTtlMs() : ttl > settings.maxSoftPinTtlMs() ? -1 : ttl;
+      case PRESERVE, DISABLE -> hasTtl ? -1 : 0;
+      default -> -1;
+    };
+  }
+
+  /** Makes the written replicas readable. Idempotent once complete; only the writer may end its put. */
+  public ErrorCode putEnd(long writer, byte[] key, int hash) {
+    ObjectEntry e = find(key, hash);
+    if (e == null) {
+      return ErrorCode.OBJECT_NOT_FOUND;
+    }
+    if (!e.isProcessing()) {
+      return e.allReplicasComplete() ? ErrorCode.OK : ErrorCode.INVALID_WRITE;
+    }
+    if (e.pending.writer != writer) {
+      return ErrorCode.ILLEGAL_CLIENT;
+    }
+    long now = clock.nowMs();
+    for (int i = 0; i < e.replicaCount(); i++) {
+      Replica r = e.replica(i);
+      if (r.status == Replica.PROCESSING) {
+        r.status = Replica.COMPLETE;
+      }
+    }
+    if (e.pending.softPinTtlMs > 0) {
+      e.softPinDeadlineMs = now + e.pending.softPinTtlMs; // the pin starts when the value becomes readable
+    }
+    e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, now); // readable and immediately evictable (reference item 16)
+    finishProcessing(e);
+    return ErrorCode.OK;
+  }
+
+  /** Drops the PROCESSING replicas of the writer's put at once; the object goes if nothing else remains. */
+  public ErrorCode putRevoke(long writer, byte[] key, int hash) {
+    ObjectEntry e = find(key, hash);
+    if (e == null) {
+      return ErrorCode.OBJECT_NOT_FOUND;
+    }
+    if (!e.isProcessing()) {
+      return ErrorCode.INVALID_WRITE;
+    }
+    if (e.pending.writer != writer) {
+      return ErrorCode.ILLEGAL_CLIENT;
+    }
+    for (int i = e.replicaCount() - 1; i >= 0; i--) {
+      Replica r = e.replica(i);
+      if (r.status == Replica.PROCESSING) {
+        r.release(e.size);
+        e.removeReplica(i);
+      }
+    }
+    if (e.replicaCount() == 0) {
+      erase(e);
+    } else {
+      finishProcessing(e);
+    }
+    return ErrorCode.OK;
+  }
+
+  /**
+   * Checks that {@code writer} may write {@code length} bytes at {@code offset} of replica {@code replicaId} of a key in
+   * PROCESSING state; returns the replica or null (the error is {@link #writeCheckError}).
+   */
+  public MemoryReplica writableReplica(long writer, byte[] key, int hash, long replicaId, long offset, long length) {
+    ObjectEntry e = find(key, hash);
+    lastWriteCheck = e == null ? ErrorCode.OBJECT_NOT_FOUND
+        : !e.isProcessing() ? ErrorCode.INVALID_WRITE
+        : e.pending.writer != writer ? ErrorCode.ILLEGAL_CLIENT
+        : offset < 0 || length < 0 || offset > e.size - length ? ErrorCode.INVALID_PARAMS
+        : ErrorCode.OK;
+    if (lastWriteCheck != ErrorCode.OK) {
+      return null;
+    }
+    for (int i = 0; i < e.replicaCount(); i++) {
+      if (e.replica(i) instanceof MemoryReplica m && m.id() == replicaId && m.status == Replica.PROCESSING) {
+        return m;
+      }
+    }
+    lastWriteCheck = ErrorCode.REPLICA_NOT_FOUND;
+    return null;
+  }
+
+  private ErrorCode lastWriteCheck = ErrorCode.OK;
+
+  public ErrorCode writeCheckError() {
+    return lastWriteCheck;
+  }
+
+  // ----------------------------------------------------------------------------------------------------- read path
+
+  /** Grants a read lease on a readable object: OK, OBJECT_NOT_FOUND or REPLICA_IS_NOT_READY (still being written). */
+  public ErrorCode lease(byte[] key, int hash) {
+    ObjectEntry e = find(key, hash);
+    if (e == null) {
+      metrics.getMisses.increment();
+      return ErrorCode.OBJECT_NOT_FOUND;
+    }
+    Replica first = firstReadable(e);
+    if (first == null) {
+      return ErrorCode.REPLICA_IS_NOT_READY;
+    }
+    e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, clock.nowMs() + settings.leaseTtlMs());
+    if (first.isMemory()) {
+      metrics.memoryHits.increment();
+      metrics.memoryHitBytes.increment(e.size);
+    }
+    return ErrorCode.OK;
+  }
+
+  /** True if the key has a readable replica; a hit grants the same read lease as {@link #lease}. */
+  public boolean exists(byte[] key, int hash) {
+    ObjectEntry e = find(key, hash);
+    if (e == null || firstReadable(e) == null) {
+      return false;
+    }
+    e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, clock.nowMs() + settings.leaseTtlMs());
+    return true;
+  }
+
+  private static Replica firstReadable(ObjectEntry e) {
+    for (int i = 0; i < e.replicaCount(); i++) {
+      if (e.replica(i).isReadable()) {
+        return e.replica(i);
+      }
+    }
+    return null;
+  }
+
+  // -------------------------------------------------------------------------------------------------------- remove
+
+  /** Removes one object: refused while leased (unless forced), while being written, or while a task holds it. */
+  public ErrorCode remove(byte[] key, int hash, boolean force) {
+    ObjectEntry e = find(key, hash);
+    if (e == null) {
+      return ErrorCode.OBJECT_NOT_FOUND;
+    }
+    ErrorCode refusal = removalRefusal(e, force, clock.nowMs());
+    if (refusal != ErrorCode.OK) {
+      return refusal;
+    }
+    erase(e);
+    return ErrorCode.OK;
+  }
+
+  private static ErrorCode removalRefusal(ObjectEntry e, boolean force, long now) {
+    if (!force && e.hasLease(now)) {
+      return ErrorCode.OBJECT_HAS_LEASE;
+    }
+    if (e.isProcessing() || !e.allReplicasComplete()) {
+      return ErrorCode.REPLICA_IS_NOT_READY; // force does not bypass this (reference item 22)
+    }
+    if (e.hasReplicationTask()) {
+      return ErrorCode.OBJECT_HAS_REPLICATION_TASK;
+    }
+    return ErrorCode.OK;
+  }
+
+  /** Removes every removable object whose user key matches {@code filter} (all when null); returns how many. */
+  public long removeMatching(Predicate<byte[]> filter, boolean force) {
+    long now = clock.nowMs();
+    List<ObjectEntry> victims = new ArrayList<>();
+    for (int i = 0; i < objects.capacity(); i++) {
+      ObjectEntry e = objects.at(i);
+      if (e != null && (filter == null || filter.test(e.key))) {
+        victims.add(e);
+      }
+    }
+    long removed = 0;
+    for (ObjectEntry e : victims) {
+      if (dropInvalidReplicas(e) != null && removalRefusal(e, force, now) == ErrorCode.OK) {
+        erase(e);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  // ------------------------------------------------------------------------------------------------ housekeeping
+
+  /**
+   * Periodic pass: PROCESSING puts older than the release timeout are abandoned (their buffers parked, due at once),
+   * parked buffers whose time has come are freed, and objects left with no valid replica are erased.
+   * Returns the number of parked buffer sets released.
+   */
+  public int sweep() {
+    long now = clock.nowMs();
+    List<ObjectEntry> abandoned = new ArrayList<>();
+    for (ObjectEntry e : processing) {
+      if (e.pending.startMs + settings.releaseTimeoutMs() <= now) {
+        abandoned.add(e);
+      }
+    }
+    for (ObjectEntry e : abandoned) {
+      park(e, e.pending.startMs + settings.releaseTimeoutMs());
+      if (e.hasValidReplica()) {
+        finishProcessing(e);
+      } else {
+        erase(e);
+      }
+    }
+    int released = 0;
+    while (!parked.isEmpty() && parked.peek().releaseAtMs <= now) {
+      Parked p = parked.poll();
+      for (Replica r : p.replicas) {
+        r.release(p.objectSize);
+      }
+      metrics.putStartReleased.increment();
+      released++;
+    }
+    return released;
+  }
+
+  /** Erases objects none of whose replicas is valid any more (after a segment went away); returns how many. */
+  public int dropObjectsWithoutValidReplica() {
+    List<ObjectEntry> dead = new ArrayList<>();
+    for (int i = 0; i < objects.capacity(); i++) {
+      ObjectEntry e = objects.at(i);
+      if (e != null && !e.hasValidReplica()) {
+        dead.add(e);
+      }
+    }
+    for (ObjectEntry e : dead) {
+      erase(e);
+    }
+    return dead.size();
+  }
+
+  // -------------------------------------------------------------------------------------------------- internals
+
+  private static boolean hasCompleteReplica(ObjectEntry e) {
+    for (int i = 0; i < e.replicaCount(); i++) {
+      if (e.replica(i).isComplete()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Removes COMPLETE replicas whose storage vanished; erases and returns null if nothing valid remains. */
+  private ObjectEntry dropInvalidReplicas(ObjectEntry e) {
+    for (int i = e.replicaCount() - 1; i >= 0; i--) {
+      Replica r = e.replica(i);
+      if (r.isComplete() && !r.isValid()) {
+        e.removeReplica(i);
+      }
+    }
+    if (!e.hasValidReplica()) {
+      erase(e);
+      return null;
+    }
+    return e;
+  }
+
+  private void finishProcessing(ObjectEntry e) {
+    e.flags &= ~ObjectEntry.PROCESSING;
+    e.pending = null;
+    processing.remove(e);
+  }
+
+  /** Detaches the PROCESSING replicas of {@code e} into the parked list; their memory is freed at {@code releaseAtMs}. */
+  private void park(ObjectEntry e, long releaseAtMs) {
+    List<Replica> staged = new ArrayList<>();
+    for (int i = e.replicaCount() - 1; i >= 0; i--) {
+      if (e.replica(i).status == Replica.PROCESSING) {
+        staged.add(e.replica(i));
+        e.removeReplica(i);
+      }
+    }
+    if (!staged.isEmpty()) {
+      parked.add(new Parked(releaseAtMs, e.size, staged.toArray(new Replica[0])));
+      metrics.putStartDiscarded.increment();
+      metrics.discardedStagingBytes.increment((double) e.size * staged.size());
+    }
+  }
+
+  /** Removes the object and frees every replica it still holds. */
+  private void erase(ObjectEntry e) {
+    for (int i = 0; i < e.replicaCount(); i++) {
+      e.replica(i).release(e.size);
+    }
+    objects.remove(e);
+    if (e.isProcessing()) {
+      processing.remove(e);
+    }
+  }
+
+  private record Parked(long releaseAtMs, long objectSize, Replica[] replicas) {}
+}

@@ -1,0 +1,123 @@
+package io.kvcache.segment;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.kvcache.app.NodeContext;
+import io.kvcache.bus.Addresses;
+import io.kvcache.proto.bus.MountSegment;
+import io.kvcache.proto.bus.SegmentReply;
+import io.kvcache.proto.bus.SliceData;
+import io.kvcache.proto.bus.SliceRead;
+import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.UnmountSegment;
+import io.kvcache.proto.v1.ErrorCode;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.logging.Logger;
+
+/**
+ * A storage node's DRAM segment on the event bus. Allocates (and pre-faults) the segment off the event loop, serves
+ * slice reads and writes from other nodes' gateways at {@code kv.segment.<nodeId>}, and mounts the segment with the
+ * master, retrying until a master answers (a storage node may start before the master).
+ */
+public final class SegmentVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(SegmentVerticle.class.getName());
+  private static final long MOUNT_RETRY_MS = 500;
+
+  private final NodeContext node;
+  private final String endpoint;
+  private DramSegment segment;
+  private volatile boolean mounted;
+  private boolean stopping;
+
+  public SegmentVerticle(NodeContext node, String endpoint) {
+    this.node = node;
+    this.endpoint = endpoint;
+  }
+
+  public boolean isMounted() {
+    return mounted || node.options().segmentSize() == 0;
+  }
+
+  @Override
+  public Future<?> start() {
+    long size = node.options().segmentSize();
+    if (size == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> new DramSegment(size)).compose(allocated -> {
+      segment = allocated;
+      node.publishLocalSegment(allocated);
+      Gauge.builder("kvstore_segment_capacity_bytes", allocated, DramSegment::size)
+          .description("DRAM this node contributes").register(node.meters());
+      MessageConsumer<com.google.protobuf.Message> consumer =
+          vertx.eventBus().consumer(Addresses.segment(node.nodeId()), this::onMessage);
+      return consumer.completion();
+    }).onSuccess(ignored -> mount());
+  }
+
+  private void mount() {
+    MountSegment request = MountSegment.newBuilder()
+        .setName(node.options().nodeName())
+        .setNodeId(node.nodeId())
+        .setEndpoint(endpoint)
+        .setSize(segment.size())
+        .build();
+    vertx.eventBus().<com.google.protobuf.Message>request(Addresses.ALLOC, request, node.requestOptions())
+        .onComplete(done -> {
+          if (stopping) {
+            return;
+          }
+          if (done.succeeded() && ((SegmentReply) done.result().body()).getCode() == ErrorCode.OK) {
+            mounted = true;
+            LOG.info("segment " + request.getName() + " mounted with the master");
+          } else {
+            String why = done.succeeded() ? ((SegmentReply) done.result().body()).getMessage() : done.cause().getMessage();
+            LOG.fine("mount of " + request.getName() + " not accepted yet (" + why + "); retrying");
+            vertx.setTimer(MOUNT_RETRY_MS, id -> mount());
+          }
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    if (segment == null) {
+      return Future.succeededFuture();
+    }
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(2000);
+    UnmountSegment unmount = UnmountSegment.newBuilder().setName(node.options().nodeName()).build();
+    return vertx.eventBus().request(Addresses.ALLOC, unmount, quick)
+        .transform(ignored -> { // best effort: the master also unmounts us when we leave the cluster
+          node.publishLocalSegment(null);
+          segment.close();
+          return Future.succeededFuture();
+        });
+  }
+
+  private void onMessage(Message<com.google.protobuf.Message> msg) {
+    try {
+      switch (msg.body()) {
+        case SliceWrite w -> {
+          segment.write(w.getOffset(), w.getData().asReadOnlyByteBuffer());
+          msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).build());
+        }
+        case SliceRead r -> {
+          if (r.getLength() > Integer.MAX_VALUE) {
+            throw new IndexOutOfBoundsException("slice length " + r.getLength());
+          }
+          ByteString bytes = UnsafeByteOperations.unsafeWrap(segment.read(r.getOffset(), (int) r.getLength()));
+          msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).setData(bytes).build());
+        }
+        default -> msg.fail(400, "unexpected body " + msg.body().getClass().getSimpleName());
+      }
+    } catch (IndexOutOfBoundsException e) {
+      msg.reply(SliceData.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.kvcache.replica;
+
+import io.kvcache.alloc.AllocationStrategies;
+import io.kvcache.alloc.SegmentRegistry;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** A shard over an in-memory registry of segments, with a manual clock and its own meter registry. */
+final class ShardFixture {
+  static final long WRITER = 7;
+  static final long OTHER_WRITER = 8;
+
+  final SegmentRegistry segments = new SegmentRegistry();
+  final ManualClock clock = new ManualClock();
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final ReplicaShard shard;
+
+  ShardFixture(ShardSettings settings, String strategy, long... segmentSizes) {
+    for (int i = 0; i < segmentSizes.length; i++) {
+      segments.mount("seg-" + i, "node-" + i, "127.0.0.1:" + (50051 + i), segmentSizes[i]);
+    }
+    shard = new ReplicaShard(settings, segments, AllocationStrategies.create(strategy, 42), clock,
+        new ReplicaMetrics(meters));
+  }
+
+  ShardFixture(long... segmentSizes) {
+    this(ShardSettings.defaults(), "random", segmentSizes);
+  }
+
+  static byte[] key(String k) {
+    return KeyCodec.encode("", k);
+  }
+
+  static int hash(String k) {
+    return KeyCodec.hash(key(k));
+  }
+
+  ErrorCode putStart(String k, long size, ReplicateConfig config) {
+    return shard.putStart(WRITER, key(k), hash(k), size, config);
+  }
+
+  ErrorCode putStart(String k, long size) {
+    return putStart(k, size, ReplicateConfig.getDefaultInstance());
+  }
+
+  ErrorCode putEnd(String k) {
+    return shard.putEnd(WRITER, key(k), hash(k));
+  }
+
+  ErrorCode put(String k, long size) {
+    ErrorCode started = putStart(k, size);
+    return started != ErrorCode.OK ? started : putEnd(k);
+  }
+
+  ErrorCode lease(String k) {
+    return shard.lease(key(k), hash(k));
+  }
+
+  boolean exists(String k) {
+    return shard.exists(key(k), hash(k));
+  }
+
+  ErrorCode remove(String k, boolean force) {
+    return shard.remove(key(k), hash(k), force);
+  }
+
+  ObjectEntry find(String k) {
+    return shard.find(key(k), hash(k));
+  }
+
+  double counter(String name) {
+    return meters.counter(name).count();
+  }
+}
