@@ -1,0 +1,36 @@
+package io.kvcache.api;
+
+import io.vertx.core.http.HttpConnection;
+
+import java.security.SecureRandom;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The writer identity of a gRPC client is its connection: each HTTP/2 connection gets a random 64-bit id when first
+ * seen. A client cannot name another writer (there is no field to fill in), and ids are not guessable across nodes.
+ *
+ * <p>Not thread-safe: one per gateway verticle; a connection is served by exactly one event loop.
+ */
+final class ClientIds {
+  private static final SecureRandom SEEDS = new SecureRandom();
+  private final Map<HttpConnection, Long> ids = new IdentityHashMap<>();
+
+  long of(HttpConnection connection) {
+    Long id = ids.get(connection);
+    if (id == null) {
+      long fresh;
+      do {
+        fresh = SEEDS.nextLong();
+      } while (fresh == 0);
+      id = fresh;
+      ids.put(connection, id);
+      connection.closeHandler(ignored -> ids.remove(connection));
+    }
+    return id;
+  }
+
+  int connections() {
+    return ids.size();
+  }
+}

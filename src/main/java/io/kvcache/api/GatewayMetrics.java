@@ -1,0 +1,43 @@
+package io.kvcache.api;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code kvstore_gateway_*} meters: requests, failures and batch items per operation, bytes in and out. */
+final class GatewayMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, Counter[]> byOp = new HashMap<>();
+  final Counter bytesIn;
+  final Counter bytesOut;
+
+  GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    bytesIn = Counter.builder("kvstore_gateway_bytes_in").description("Value bytes received by puts").register(registry);
+    bytesOut = Counter.builder("kvstore_gateway_bytes_out").description("Value bytes sent by gets").register(registry);
+  }
+
+  /** Counts one call of {@code op} with {@code items} keys of which {@code failedItems} did not succeed. */
+  void record(String op, int items, int failedItems) {
+    Counter[] c = byOp.computeIfAbsent(op, this::register);
+    c[0].increment();
+    c[1].increment(items);
+    if (failedItems > 0) {
+      c[2].increment();
+      c[3].increment(failedItems);
+    }
+  }
+
+  private Counter[] register(String op) {
+    return new Counter[] {
+        Counter.builder("kvstore_gateway_requests").tag("op", op).description("Calls per operation").register(registry),
+        Counter.builder("kvstore_gateway_items").tag("op", op).description("Keys per operation").register(registry),
+        Counter.builder("kvstore_gateway_failures").tag("op", op).description("Calls with a failed key")
+            .register(registry),
+        Counter.builder("kvstore_gateway_failed_items").tag("op", op).description("Keys that failed")
+            .register(registry),
+    };
+  }
+}

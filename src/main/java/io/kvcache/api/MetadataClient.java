@@ -1,0 +1,151 @@
+package io.kvcache.api;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.kvcache.bus.Addresses;
+import io.kvcache.proto.bus.KeyResult;
+import io.kvcache.proto.bus.MasterInfo;
+import io.kvcache.proto.bus.ShardKeys;
+import io.kvcache.proto.bus.ShardPutStart;
+import io.kvcache.proto.bus.ShardReply;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.KeyCodec;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Sends key operations to the replica shards: splits a batch by shard (one event-bus request per shard involved),
+ * and reassembles the per-key results in the caller's order. A shard that fails to answer fails only its own keys.
+ *
+ * <p>Not thread-safe: one per gateway verticle.
+ */
+final class MetadataClient {
+  private final Vertx vertx;
+  private final MasterDirectory master;
+  private final DeliveryOptions options;
+
+  MetadataClient(Vertx vertx, MasterDirectory master, DeliveryOptions options) {
+    this.vertx = vertx;
+    this.master = master;
+    this.options = options;
+  }
+
+  MasterDirectory master() {
+    return master;
+  }
+
+  Future<ShardResults> keys(ShardKeys.Op op, long writer, List<byte[]> keys) {
+    return fanOut(keys, group -> {
+      ShardKeys.Builder b = ShardKeys.newBuilder().setOp(op).setWriter(writer);
+      for (int i : group) {
+        b.addKeys(ByteString.copyFrom(keys.get(i)));
+      }
+      return b.build();
+    });
+  }
+
+  Future<ShardResults> putStart(long writer, List<byte[]> keys, long[] sizes, ReplicateConfig config) {
+    return fanOut(keys, group -> {
+      ShardPutStart.Builder b = ShardPutStart.newBuilder().setWriter(writer).setConfig(config);
+      for (int i : group) {
+        b.addKeys(ByteString.copyFrom(keys.get(i))).addSizes(sizes[i]);
+      }
+      return b.build();
+    });
+  }
+
+  /** Sends one request to the shard that owns {@code key}. */
+  Future<Message> toShardOf(byte[] key, Message body) {
+    return master.info().compose(info -> {
+      int shard = KeyCodec.shardOf(KeyCodec.hash(key), info.getReplicaShards());
+      return vertx.eventBus().<Message>request(Addresses.replica(shard), body, options).map(m -> m.body());
+    });
+  }
+
+  /** Sends one request to every shard and collects the replies (failed shards are left out). */
+  Future<List<Message>> toAllShards(Message body) {
+    return master.info().compose(info -> {
+      List<Future<Message>> replies = new java.util.ArrayList<>();
+      for (int shard = 0; shard < info.getReplicaShards(); shard++) {
+        replies.add(vertx.eventBus().<Message>request(Addresses.replica(shard), body, options).map(m -> m.body()));
+      }
+      return Future.all(replies).map(all -> all.<Message>list());
+    });
+  }
+
+  /** Groups key indices by shard, sends one request per group, and scatters the replies back by index. */
+  private Future<ShardResults> fanOut(List<byte[]> keys, Function<int[], Message> requestOf) {
+    return master.info().compose(info -> {
+      int[][] groups = groupByShard(keys, info);
+      KeyResult[] results = new KeyResult[keys.size()];
+      long[] lease = {info.getLeaseTtlMs()};
+      Promise<ShardResults> done = Promise.promise();
+      int[] pending = {0};
+      for (int[] group : groups) {
+        if (group.length > 0) {
+          pending[0]++;
+        }
+      }
+      if (pending[0] == 0) {
+        return Future.succeededFuture(new ShardResults(results, lease[0]));
+      }
+      for (int shard = 0; shard < groups.length; shard++) {
+        int[] group = groups[shard];
+        if (group.length == 0) {
+          continue;
+        }
+        vertx.eventBus().<Message>request(Addresses.replica(shard), requestOf.apply(group), options)
+            .onComplete(ar -> {
+              if (ar.succeeded()) {
+                ShardReply reply = (ShardReply) ar.result().body();
+                for (int j = 0; j < group.length; j++) {
+                  results[group[j]] = reply.getResults(j);
+                }
+                lease[0] = reply.getLeaseTtlMs();
+              } else {
+                KeyResult failed = KeyResult.newBuilder().setCode(BusErrors.codeOf(ar.cause())).build();
+                for (int i : group) {
+                  results[i] = failed;
+                }
+              }
+              if (--pending[0] == 0) {
+                done.complete(new ShardResults(results, lease[0]));
+              }
+            });
+      }
+      return done.future();
+    }, failure -> {
+      KeyResult failed = KeyResult.newBuilder().setCode(
+          failure instanceof io.vertx.core.eventbus.ReplyException ? BusErrors.codeOf(failure) : ErrorCode.RPC_FAIL)
+          .build();
+      KeyResult[] results = new KeyResult[keys.size()];
+      java.util.Arrays.fill(results, failed);
+      return Future.succeededFuture(new ShardResults(results, 0));
+    });
+  }
+
+  private static int[][] groupByShard(List<byte[]> keys, MasterInfo info) {
+    int shards = info.getReplicaShards();
+    int[] shardOf = new int[keys.size()];
+    int[] counts = new int[shards];
+    for (int i = 0; i < shardOf.length; i++) {
+      shardOf[i] = KeyCodec.shardOf(KeyCodec.hash(keys.get(i)), shards);
+      counts[shardOf[i]]++;
+    }
+    int[][] groups = new int[shards][];
+    for (int s = 0; s < shards; s++) {
+      groups[s] = new int[counts[s]];
+      counts[s] = 0;
+    }
+    for (int i = 0; i < shardOf.length; i++) {
+      groups[shardOf[i]][counts[shardOf[i]]++] = i;
+    }
+    return groups;
+  }
+}

@@ -1,0 +1,75 @@
+package io.kvcache.api;
+
+import com.google.protobuf.ByteString;
+import io.kvcache.proto.bus.ShardKeys;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.vertx.core.Future;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Stores values end to end: PutStart on the shards, the bytes into every replica, then PutEnd — or PutRevoke for keys
+ * whose transfer failed, so a failed transfer never reports success and never leaves a half-written value readable.
+ *
+ * <p>Not thread-safe: one per gateway verticle.
+ */
+final class PutFlow {
+  private final MetadataClient metadata;
+  private final DataPath data;
+
+  PutFlow(MetadataClient metadata, DataPath data) {
+    this.metadata = metadata;
+    this.data = data;
+  }
+
+  /** One code per key, in order. Keys must be valid encoded keys; empty values are refused per key. */
+  Future<ErrorCode[]> put(long writer, List<byte[]> keys, List<ByteString> values, ReplicateConfig config) {
+    long[] sizes = new long[keys.size()];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = values.get(i).size();
+    }
+    return metadata.putStart(writer, keys, sizes, config).compose(started -> {
+      ErrorCode[] codes = new ErrorCode[keys.size()];
+      boolean[] reserved = new boolean[codes.length];
+      List<Future<Void>> transfers = new ArrayList<>();
+      for (int i = 0; i < codes.length; i++) {
+        codes[i] = started.code(i);
+        reserved[i] = codes[i] == ErrorCode.OK;
+        if (reserved[i]) {
+          int index = i;
+          transfers.add(data.writeAll(started.results()[i].getReplicasList(), 0, values.get(i))
+              .onFailure(failure -> codes[index] = DataPath.codeOf(failure)));
+        }
+      }
+      return Future.join(transfers).transform(ignored -> finish(writer, keys, reserved, codes));
+    });
+  }
+
+  /** PutEnd for the keys whose bytes all landed, PutRevoke for reserved keys whose transfer failed. */
+  private Future<ErrorCode[]> finish(long writer, List<byte[]> keys, boolean[] reserved, ErrorCode[] codes) {
+    List<byte[]> ended = new ArrayList<>();
+    List<Integer> endedAt = new ArrayList<>();
+    List<byte[]> revoked = new ArrayList<>();
+    for (int i = 0; i < codes.length; i++) {
+      if (reserved[i] && codes[i] == ErrorCode.OK) {
+        ended.add(keys.get(i));
+        endedAt.add(i);
+      } else if (reserved[i]) {
+        revoked.add(keys.get(i));
+      }
+    }
+    Future<?> revoke = revoked.isEmpty() ? Future.succeededFuture()
+        : metadata.keys(ShardKeys.Op.PUT_REVOKE, writer, revoked);
+    Future<ShardResults> end = ended.isEmpty() ? Future.succeededFuture(null)
+        : metadata.keys(ShardKeys.Op.PUT_END, writer, ended);
+    return Future.join(revoke, end).transform(ignored -> {
+      ShardResults results = end.result();
+      for (int j = 0; results != null && j < endedAt.size(); j++) {
+        codes[endedAt.get(j)] = results.code(j);
+      }
+      return Future.succeededFuture(codes);
+    });
+  }
+}

@@ -1,0 +1,102 @@
+package io.kvcache.testing;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node in its own JVM (the real {@code Main}, same JDK, flags and classpath as the test), so a test can kill it the
+ * way a machine dies: SIGKILL, no goodbye to the cluster.
+ */
+public final class ChildNode implements AutoCloseable {
+  private final Process process;
+  private final List<String> output = new ArrayList<>();
+
+  private ChildNode(Process process) {
+    this.process = process;
+  }
+
+  /** Starts the node and waits until it prints its ready line. */
+  public static ChildNode start(JsonObject config, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path configFile = dir.resolve(config.getString("node_name") + ".json");
+    Files.writeString(configFile, config.encodePrettily());
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--") || arg.startsWith("-Djava.util.logging")) {
+        command.add(arg);
+      }
+    }
+    command.add("-Xmx512m");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.kvcache.app.Main");
+    command.add(configFile.toString());
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ChildNode child = new ChildNode(process);
+    child.awaitReady();
+    return child;
+  }
+
+  private void awaitReady() throws IOException {
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          synchronized (output) {
+            output.add(line);
+          }
+          if (line.contains("ready;")) {
+            ready.complete(null);
+          }
+        }
+        ready.completeExceptionally(new IOException("child node exited before it was ready: " + output()));
+      } catch (IOException e) {
+        ready.completeExceptionally(e);
+      }
+    }, "child-node-output");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      ready.get(90, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      throw new IOException("child node did not become ready: " + output(), e);
+    }
+  }
+
+  public String output() {
+    synchronized (output) {
+      return String.join("\n", output);
+    }
+  }
+
+  /** SIGKILL: the node vanishes without unmounting anything. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
