@@ -34,7 +34,10 @@ public final class Main {
         System.err.println("kvstore: unclean stop: " + e.getMessage());
       }
       System.out.println("kvstore: stopped");
+      System.out.flush();
       stopped.countDown();
+      // The node is closed: report a clean stop (status 0) rather than the JVM's 143 for "killed by SIGTERM".
+      Runtime.getRuntime().halt(0);
     }, "kvstore-shutdown"));
     String grpc = node.grpcPort() > 0 ? options.grpcHost() + ":" + node.grpcPort() : "(no gateway role)";
     System.out.println("kvstore: node '" + options.nodeName() + "' ready; roles=" + options.roles()

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 public final class ChildNode implements AutoCloseable {
   private final Process process;
   private final List<String> output = new ArrayList<>();
+  private Thread reader;
 
   private ChildNode(Process process) {
     this.process = process;
@@ -51,7 +52,7 @@ public final class ChildNode implements AutoCloseable {
 
   private void awaitReady() throws IOException {
     CompletableFuture<Void> ready = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
+    reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = in.readLine()) != null; ) {
@@ -81,6 +82,17 @@ public final class ChildNode implements AutoCloseable {
     synchronized (output) {
       return String.join("\n", output);
     }
+  }
+
+  /** SIGTERM, as Ctrl-C or a service manager would send; returns the exit status. */
+  public int terminate() throws InterruptedException {
+    process.toHandle().destroy(); // Process.destroy() would also close our end of its output pipe
+
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("node did not stop within 60 s of SIGTERM: " + output());
+    }
+    reader.join(10_000); // the reader ends at EOF, once it has every line the process wrote
+    return process.exitValue();
   }
 
   /** SIGKILL: the node vanishes without unmounting anything. */
