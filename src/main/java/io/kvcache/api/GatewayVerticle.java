@@ -9,7 +9,6 @@ import io.kvcache.replica.MillisClock;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
@@ -61,7 +60,7 @@ public final class GatewayVerticle extends VerticleBase {
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessage));
     bindKvStore(grpc);
     grpc.addService(new HealthService(this::isReady));
-    server = vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true)).requestHandler(grpc);
+    server = vertx.createHttpServer(GrpcTransport.serverOptions(maxMessage)).requestHandler(grpc);
     master.info(); // warm the master directory; failures are retried on first use
     return server.listen(port, node.options().grpcHost());
   }

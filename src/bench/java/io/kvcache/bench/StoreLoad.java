@@ -1,0 +1,155 @@
+package io.kvcache.bench;
+
+import com.google.protobuf.ByteString;
+import io.kvcache.api.GrpcTransport;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.GetRequest;
+import io.kvcache.proto.v1.KvStoreGrpcClient;
+import io.kvcache.proto.v1.PutRequest;
+import io.kvcache.proto.v1.RemoveAllRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Put-then-get load against a running node, shaped like redis-benchmark: {@code --clients} connections, each with one
+ * request in flight, the same value bytes for every put. Puts go to {@code --keys} distinct keys (the store refuses to
+ * overwrite, so rounds are separated by an untimed RemoveAll); gets read random keys of that set for {@code --seconds}.
+ * Prints one machine-readable line per phase: {@code RESULT op=<put|get> size=<bytes> ops=<n> seconds=<s> mbps=<MB/s>}.
+ *
+ * <p>Usage: {@code ./kvstore java io.kvcache.bench.StoreLoad --port 50051 --size 65536 --keys 10000 --seconds 5}
+ */
+public final class StoreLoad {
+  private StoreLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = Args.parse(args);
+    int port = Integer.parseInt(a.getOrDefault("port", "50051"));
+    int clients = Integer.parseInt(a.getOrDefault("clients", "8"));
+    int size = Integer.parseInt(a.getOrDefault("size", "65536"));
+    int keys = Integer.parseInt(a.getOrDefault("keys", "10000"));
+    double seconds = Double.parseDouble(a.getOrDefault("seconds", "5"));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(clients));
+    try {
+      List<KvStoreGrpcClient> conns = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        long maxMessage = size + (1 << 20);
+        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(maxMessage),
+            GrpcTransport.clientOptions(maxMessage));
+        conns.add(KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, "127.0.0.1")));
+      }
+      byte[] bytes = new byte[size];
+      new SplittableRandom(size).nextBytes(bytes);
+      ByteString value = ByteString.copyFrom(bytes);
+      // warm-up: one untimed round of each
+      runPuts(conns, value, keys, 1, "warm");
+      runGets(conns, keys, Math.min(2, seconds), "warm");
+      clear(conns.get(0));
+      long putOps = 0;
+      long putNanos = 0;
+      int round = 0;
+      while (putNanos < seconds * 1e9) {
+        long t0 = System.nanoTime();
+        putOps += runPuts(conns, value, keys, clients, "r" + round);
+        putNanos += System.nanoTime() - t0;
+        clear(conns.get(0));
+        round++;
+      }
+      report("put", size, putOps, putNanos);
+      runPuts(conns, value, keys, clients, "get");
+      long t0 = System.nanoTime();
+      long getOps = runGets(conns, keys, seconds, "get");
+      report("get", size, getOps, System.nanoTime() - t0);
+      clear(conns.get(0));
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void report(String op, int size, long ops, long nanos) {
+    double s = nanos / 1e9;
+    System.out.printf("RESULT op=%s size=%d ops=%d seconds=%.2f mbps=%.1f%n", op, size, ops, s, ops * (double) size / s / 1e6);
+  }
+
+  private static void clear(KvStoreGrpcClient client) throws Exception {
+    client.removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
+  }
+
+  /** Each client puts its share of the keys, one request in flight; returns the number of successful puts. */
+  private static long runPuts(List<KvStoreGrpcClient> conns, ByteString value, int keys, int parallel, String prefix)
+      throws Exception {
+    AtomicLong ok = new AtomicLong();
+    List<Future<Void>> done = new ArrayList<>();
+    for (int c = 0; c < conns.size(); c++) {
+      KvStoreGrpcClient client = conns.get(c);
+      int first = c;
+      Promise<Void> finished = Promise.promise();
+      done.add(finished.future());
+      new Object() {
+        int next = first;
+
+        void step() {
+          if (next >= keys) {
+            finished.complete();
+            return;
+          }
+          String key = prefix + "-" + next;
+          next += conns.size();
+          client.put(PutRequest.newBuilder().setKey(key).setValue(value).build()).onComplete(ar -> {
+            if (ar.failed() || ar.result().getCode() != ErrorCode.OK) {
+              finished.tryFail(ar.failed() ? ar.cause().toString() : "put " + key + ": " + ar.result().getCode());
+              return;
+            }
+            ok.incrementAndGet();
+            step();
+          });
+        }
+      }.step();
+    }
+    Future.all(done).await(600, TimeUnit.SECONDS);
+    return ok.get();
+  }
+
+  /** Each client gets random keys of the put set until the time is up; returns the number of successful gets. */
+  private static long runGets(List<KvStoreGrpcClient> conns, int keys, double seconds, String prefix) throws Exception {
+    AtomicLong ok = new AtomicLong();
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    List<Future<Void>> done = new ArrayList<>();
+    for (int c = 0; c < conns.size(); c++) {
+      KvStoreGrpcClient client = conns.get(c);
+      SplittableRandom random = new SplittableRandom(c);
+      Promise<Void> finished = Promise.promise();
+      done.add(finished.future());
+      new Object() {
+        void step() {
+          if (System.nanoTime() >= deadline) {
+            finished.complete();
+            return;
+          }
+          String key = prefix + "-" + random.nextInt(keys);
+          client.get(GetRequest.newBuilder().setKey(key).build()).onComplete(ar -> {
+            if (ar.failed() || ar.result().getCode() != ErrorCode.OK) {
+              finished.tryFail(ar.failed() ? ar.cause().toString() : "get " + key + ": " + ar.result().getCode());
+              return;
+            }
+            ok.incrementAndGet();
+            step();
+          });
+        }
+      }.step();
+    }
+    Future.all(done).await(600, TimeUnit.SECONDS);
+    return ok.get();
+  }
+}
