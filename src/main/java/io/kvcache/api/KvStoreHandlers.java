@@ -36,7 +36,7 @@ final class KvStoreHandlers {
     this.options = options;
     this.metadata = metadata;
     this.data = data;
-    this.puts = new PutFlow(metadata, data);
+    this.puts = new PutFlow(metadata, data, options.putFullRetries());
     this.reads = reads;
     this.metrics = metrics;
   }

@@ -60,6 +60,13 @@ final class MetadataClient {
     });
   }
 
+  /** Asks the master for an eviction round now; true if it freed anything (false also when it could not be asked). */
+  Future<Boolean> evictNow() {
+    return vertx.eventBus().<Message>request(Addresses.EVICT, io.kvcache.proto.bus.EvictRequest.getDefaultInstance(),
+        options).transform(ar -> Future.succeededFuture(
+            ar.succeeded() && ((io.kvcache.proto.bus.EvictReply) ar.result().body()).getFreed()));
+  }
+
   /** Sends one request to the shard that owns {@code key}. */
   Future<Message> toShardOf(byte[] key, Message body) {
     return master.info().compose(info -> {

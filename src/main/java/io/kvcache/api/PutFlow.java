@@ -18,10 +18,12 @@ import java.util.List;
 final class PutFlow {
   private final MetadataClient metadata;
   private final DataPath data;
+  private final int fullRetries;
 
-  PutFlow(MetadataClient metadata, DataPath data) {
+  PutFlow(MetadataClient metadata, DataPath data, int fullRetries) {
     this.metadata = metadata;
     this.data = data;
+    this.fullRetries = fullRetries;
   }
 
   /** One code per key, in order. Keys must be valid encoded keys; empty values are refused per key. */
@@ -30,7 +32,7 @@ final class PutFlow {
     for (int i = 0; i < sizes.length; i++) {
       sizes[i] = values.get(i).size();
     }
-    return metadata.putStart(writer, keys, sizes, config).compose(started -> {
+    return reserve(writer, keys, sizes, config, fullRetries).compose(started -> {
       ErrorCode[] codes = new ErrorCode[keys.size()];
       boolean[] reserved = new boolean[codes.length];
       List<Future<Void>> transfers = new ArrayList<>();
@@ -44,6 +46,42 @@ final class PutFlow {
         }
       }
       return Future.join(transfers).transform(ignored -> finish(writer, keys, reserved, codes));
+    });
+  }
+
+  /**
+   * PutStart; keys that found no space wait for one eviction round and are retried if it freed something, at most
+   * {@code retriesLeft} times — so a full store answers NO_AVAILABLE_HANDLE promptly instead of spinning.
+   */
+  private Future<ShardResults> reserve(long writer, List<byte[]> keys, long[] sizes, ReplicateConfig config,
+                                       int retriesLeft) {
+    return metadata.putStart(writer, keys, sizes, config).compose(started -> {
+      List<Integer> full = new ArrayList<>();
+      for (int i = 0; i < started.size(); i++) {
+        if (started.code(i) == ErrorCode.NO_AVAILABLE_HANDLE) {
+          full.add(i);
+        }
+      }
+      if (full.isEmpty() || retriesLeft == 0) {
+        return Future.succeededFuture(started);
+      }
+      return metadata.evictNow().compose(freed -> {
+        if (!freed) {
+          return Future.succeededFuture(started);
+        }
+        List<byte[]> retryKeys = new ArrayList<>();
+        long[] retrySizes = new long[full.size()];
+        for (int j = 0; j < full.size(); j++) {
+          retryKeys.add(keys.get(full.get(j)));
+          retrySizes[j] = sizes[full.get(j)];
+        }
+        return reserve(writer, retryKeys, retrySizes, config, retriesLeft - 1).map(retried -> {
+          for (int j = 0; j < full.size(); j++) {
+            started.results()[full.get(j)] = retried.results()[j];
+          }
+          return started;
+        });
+      });
     });
   }
 

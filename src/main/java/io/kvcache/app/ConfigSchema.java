@@ -77,6 +77,18 @@ public final class ConfigSchema {
   public static final ConfigKey SOFT_PIN_MAX_TTL_MS = num("soft_pin_max_ttl_ms", Kind.LONG, 86_400_000, 0,
       86_400_000L * 365, "Largest soft-pin TTL a put may ask for");
 
+  // --- eviction (master)
+  public static final ConfigKey EVICTION_HIGH_WATERMARK = dbl("eviction_high_watermark", 0.90, 0, 1,
+      "Eviction starts when allocated/total DRAM exceeds this ratio");
+  public static final ConfigKey EVICTION_RATIO = dbl("eviction_ratio", 0.05, 0, 1,
+      "Share of evictable objects a round evicts (more when far above the watermark)");
+  public static final ConfigKey ALLOW_EVICT_SOFT_PINNED = flag("allow_evict_soft_pinned", true,
+      "Soft-pinned objects may be evicted (last) when unpinned ones do not free enough");
+  public static final ConfigKey EVICTION_CHECK_INTERVAL_MS = num("eviction_check_interval_ms", Kind.LONG, 10, 1, 60_000,
+      "How often the master checks whether to evict");
+  public static final ConfigKey PUT_FULL_RETRIES = num("put_full_retries", Kind.INT, 2, 0, 10,
+      "Times a put that found no space waits for an eviction round and retries before NO_AVAILABLE_HANDLE");
+
   private static ConfigKey str(String name, String def, String doc) {
     return key(name, Kind.STRING, def, 0, 0, null, doc);
   }

@@ -18,7 +18,9 @@ public record KvStoreOptions(
     long clusterHeartbeatTimeoutMs,
     long segmentSize, long maxValueSize, int maxKeySize, int maxBatchSize, long requestTimeoutMs,
     int replicaShards, String allocationStrategy, long leaseTtlMs, long putStartDiscardTimeoutMs,
-    long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs) {
+    long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs,
+    double evictionHighWatermark, double evictionRatio, boolean allowEvictSoftPinned, long evictionCheckIntervalMs,
+    int putFullRetries) {
 
   public KvStoreOptions {
     roles = Set.copyOf(roles);
@@ -63,7 +65,10 @@ public record KvStoreOptions(
         (int) v.get(MAX_BATCH_SIZE.name()), (long) v.get(REQUEST_TIMEOUT_MS.name()),
         (int) v.get(REPLICA_SHARDS.name()), (String) v.get(ALLOCATION_STRATEGY.name()), (long) v.get(LEASE_TTL_MS.name()),
         (long) v.get(PUT_START_DISCARD_TIMEOUT_MS.name()), (long) v.get(PUT_START_RELEASE_TIMEOUT_MS.name()),
-        (long) v.get(SOFT_PIN_DEFAULT_TTL_MS.name()), (long) v.get(SOFT_PIN_MAX_TTL_MS.name()));
+        (long) v.get(SOFT_PIN_DEFAULT_TTL_MS.name()), (long) v.get(SOFT_PIN_MAX_TTL_MS.name()),
+        (double) v.get(EVICTION_HIGH_WATERMARK.name()), (double) v.get(EVICTION_RATIO.name()),
+        (boolean) v.get(ALLOW_EVICT_SOFT_PINNED.name()), (long) v.get(EVICTION_CHECK_INTERVAL_MS.name()),
+        (int) v.get(PUT_FULL_RETRIES.name()));
   }
 
   public boolean has(Role role) {

@@ -5,7 +5,12 @@ import io.kvcache.api.GatewayVerticle;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.ProtoCodec;
 import io.kvcache.proto.bus.MasterInfoRequest;
+import io.kvcache.replica.EvictionVerticle;
+import io.kvcache.replica.MillisClock;
+import io.kvcache.replica.ReplicaMetrics;
 import io.kvcache.replica.ReplicaVerticle;
+import io.kvcache.replica.ShardShared;
+import io.micrometer.core.instrument.Gauge;
 import io.kvcache.segment.SegmentVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -15,6 +20,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -87,11 +93,18 @@ public final class Node {
                 + context.options().clusterName() + "'; start this node without the master role"))
             : vertx.deployVerticle(new AllocationVerticle(context)))
         .compose(ignored -> {
-          List<Future<String>> shards = new ArrayList<>();
+          ShardShared shared = ShardShared.of(ReplicaVerticle.settings(context.options()), context.segmentRegistry(),
+              new ReplicaMetrics(context.meters()), MillisClock.MONOTONIC);
+          Gauge.builder("kvstore_replica_live_pins", shared.livePins(), AtomicLong::get)
+              .description("Replicas pinned against eviction by copy, move and offload tasks").register(context.meters());
+          List<ReplicaVerticle> shards = new ArrayList<>();
+          List<Future<String>> deployed = new ArrayList<>();
           for (int shard = 0; shard < context.options().replicaShards(); shard++) {
-            shards.add(vertx.deployVerticle(new ReplicaVerticle(context, shard)));
+            ReplicaVerticle verticle = new ReplicaVerticle(context, shard, shared);
+            shards.add(verticle);
+            deployed.add(vertx.deployVerticle(verticle));
           }
-          return Future.all(shards);
+          return Future.all(deployed).compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, shards)));
         });
   }
 

@@ -8,6 +8,8 @@ public final class Addresses {
   public static final String ALLOC = "kv.alloc";
   /** Master facts a gateway needs before it can route (shard count, limits). */
   public static final String MASTER_INFO = "kv.master.info";
+  /** EvictionVerticle on the master: runs a round now and answers with its outcome. */
+  public static final String EVICT = "kv.evict";
   /** OffloadVerticle on the master. */
   public static final String OFFLOAD = "kv.offload";
 

@@ -21,6 +21,7 @@ public final class ObjectEntry {
   int flags;
   private Object replicas; // Replica, Replica[] or null
   PendingPut pending;
+  Groups.Group group;      // null for an object outside any group
 
   ObjectEntry(byte[] key, int hash, long size) {
     this.key = key;
@@ -56,8 +57,13 @@ public final class ObjectEntry {
     return softPinDeadlineMs > nowMs;
   }
 
+  /** A read lease protects the object: its own, or (for a group member) any member's. */
   public boolean hasLease(long nowMs) {
-    return leaseDeadlineMs > nowMs;
+    return leaseDeadlineMs > nowMs || (group != null && group.hasLease(nowMs));
+  }
+
+  public Groups.Group group() {
+    return group;
   }
 
   public int replicaCount() {
@@ -128,6 +134,17 @@ public final class ObjectEntry {
       }
     }
     return false;
+  }
+
+  /** All replicas complete, not counting copy/move targets still being written (they are invisible). */
+  boolean allReplicasCompleteExceptTargets() {
+    for (int i = 0, n = replicaCount(); i < n; i++) {
+      Replica r = replica(i);
+      if (!r.isComplete() && !r.isTaskTarget) {
+        return false;
+      }
+    }
+    return true;
   }
 
   boolean allReplicasComplete() {

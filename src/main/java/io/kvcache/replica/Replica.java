@@ -12,6 +12,7 @@ public abstract class Replica {
   public static final byte COMPLETE = 3;
 
   byte status = PROCESSING;
+  boolean isTaskTarget; // a copy/move target still being written: invisible, not part of the object's put
   int pins;
 
   public byte status() {

@@ -16,7 +16,13 @@ public final class ReplicaMetrics {
   final Counter discardedStagingBytes;
   final Counter memoryHits;
   final Counter memoryHitBytes;
+  final Counter diskHits;
+  final Counter diskHitBytes;
   final Counter getMisses;
+  public final Counter evictionsAttempted;
+  public final Counter evictionsSuccessful;
+  public final Counter evictedKeys;
+  public final Counter evictedBytes;
 
   public ReplicaMetrics(MeterRegistry registry) {
     putStartAllocFailures = counter(registry, "kvstore_replica_put_start_alloc_failures",
@@ -31,7 +37,25 @@ public final class ReplicaMetrics {
         "Bytes of PROCESSING buffers parked by preemption or abandonment");
     memoryHits = counter(registry, "kvstore_replica_mem_cache_hits", "Reads served by a memory replica");
     memoryHitBytes = counter(registry, "kvstore_replica_mem_cache_hit_bytes", "Bytes of reads served from memory");
+    diskHits = counter(registry, "kvstore_replica_disk_cache_hits", "Reads served by an SSD replica");
+    diskHitBytes = counter(registry, "kvstore_replica_disk_cache_hit_bytes", "Bytes of reads served from SSD");
     getMisses = counter(registry, "kvstore_replica_get_misses", "Replica-list requests for absent objects");
+    evictionsAttempted = counter(registry, "kvstore_replica_evictions_attempted", "Eviction rounds run");
+    evictionsSuccessful = counter(registry, "kvstore_replica_evictions_successful",
+        "Eviction rounds that freed something (evicted objects or released parked buffers)");
+    evictedKeys = counter(registry, "kvstore_replica_evicted_keys", "Objects whose memory replicas were evicted");
+    evictedBytes = counter(registry, "kvstore_replica_evicted_bytes", "Memory bytes freed by eviction");
+  }
+
+  /** Counts a read by the tier of the replica that will serve it. */
+  void recordHit(Replica first, long bytes) {
+    if (first.isMemory()) {
+      memoryHits.increment();
+      memoryHitBytes.increment(bytes);
+    } else {
+      diskHits.increment();
+      diskHitBytes.increment(bytes);
+    }
   }
 
   /** Meters that go nowhere, for unit tests of the domain. */

@@ -2,7 +2,6 @@ package io.kvcache.replica;
 
 import io.kvcache.alloc.AllocationStrategy;
 import io.kvcache.alloc.Placement;
-import io.kvcache.alloc.SegmentRegistry;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
 import io.kvcache.proto.v1.SoftPinAction;
@@ -11,19 +10,22 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * The objects whose keys hash to one shard, with the reference's put/read/remove semantics (reference §1–§2): two-phase
  * put with writer check, discard-timeout preemption and delayed release of abandoned buffers, read leases, soft and
- * hard pins, and lazy clean-up of replicas whose segment went away.
+ * hard pins, groups, and lazy clean-up of replicas whose segment went away. Eviction ({@link ShardEviction}) and
+ * copy/move tasks ({@link ShardReplication}) work on the same table.
  *
  * <p>Not thread-safe: one shard is driven by one thread (its ReplicaVerticle's event loop). Allocation goes straight to
- * the shared, thread-safe {@link SegmentRegistry} through this shard's own strategy instance.
+ * the shared, thread-safe segment registry through this shard's own strategy instance.
  */
 public final class ReplicaShard {
+  private final int index;
+  private final ShardShared shared;
   private final ShardSettings settings;
-  private final SegmentRegistry segments;
   private final AllocationStrategy strategy;
   private final Placement placement = new Placement();
   private final MillisClock clock;
@@ -31,15 +33,26 @@ public final class ReplicaShard {
   private final ObjectTable objects = new ObjectTable();
   private final HashSet<ObjectEntry> processing = new HashSet<>();
   private final PriorityQueue<Parked> parked = new PriorityQueue<>((a, b) -> Long.compare(a.releaseAtMs, b.releaseAtMs));
-  private boolean allocationFailedSinceEviction;
+  private final Pins pins;
+  private final LeaseCounter leases;
+  private final ShardEviction eviction = new ShardEviction(this);
+  private final ShardReplication replication;
+  private ErrorCode lastWriteCheck = ErrorCode.OK;
 
-  public ReplicaShard(ShardSettings settings, SegmentRegistry segments, AllocationStrategy strategy, MillisClock clock,
-                      ReplicaMetrics metrics) {
-    this.settings = settings;
-    this.segments = segments;
+  public ReplicaShard(int index, ShardShared shared, AllocationStrategy strategy) {
+    this.index = index;
+    this.shared = shared;
+    this.settings = shared.settings();
     this.strategy = strategy;
-    this.clock = clock;
-    this.metrics = metrics;
+    this.clock = shared.clock();
+    this.metrics = shared.metrics();
+    this.pins = new Pins(shared.livePins());
+    this.leases = new LeaseCounter(settings.leaseTtlMs(), clock.nowMs());
+    this.replication = new ShardReplication(this);
+  }
+
+  public int index() {
+    return index;
   }
 
   public ShardSettings settings() {
@@ -54,16 +67,23 @@ public final class ReplicaShard {
     return processing.size();
   }
 
-  /** Number of parked (preempted or abandoned) buffer sets waiting for their release time. */
+  /** Parked (preempted, abandoned or moved-away) buffer sets waiting for their release time. */
   public int parkedCount() {
     return parked.size();
   }
 
-  /** True if a PutStart found no space since the last call; clears the flag. The eviction trigger reads it. */
-  public boolean takeAllocationFailedFlag() {
-    boolean failed = allocationFailedSinceEviction;
-    allocationFailedSinceEviction = false;
-    return failed;
+  public Pins pins() {
+    return pins;
+  }
+
+  public ShardReplication replication() {
+    return replication;
+  }
+
+  /** Objects with a live read lease (exact to the second). */
+  public long liveLeases() {
+    leases.advance(clock.nowMs());
+    return leases.live();
   }
 
   /** The entry of a key, after dropping replicas on vanished segments (null if absent or nothing valid remains). */
@@ -94,13 +114,16 @@ public final class ReplicaShard {
       park(existing, existing.pending.startMs + settings.releaseTimeoutMs());
       erase(existing);
     }
-    int placed = strategy.allocate(segments, size, replicaNum, config.getPreferredSegmentsList(), List.of(), placement);
+    int placed = strategy.allocate(shared.segments(), size, replicaNum, config.getPreferredSegmentsList(), List.of(),
+        placement);
     if (placed == ErrorCode.INVALID_PARAMS_VALUE) {
       return ErrorCode.INVALID_PARAMS;
     }
     if (placed <= 0) {
       metrics.putStartAllocFailures.increment();
-      allocationFailedSinceEviction = true;
+      if (shared.segments().size() >= replicaNum) { // the reference's condition: more segments would not help
+        shared.evictionWanted().set(true);
+      }
       return ErrorCode.NO_AVAILABLE_HANDLE;
     }
     if (placed < replicaNum) {
@@ -112,6 +135,9 @@ public final class ReplicaShard {
     }
     e.flags = ObjectEntry.PROCESSING | (config.getHardPin() ? ObjectEntry.HARD_PINNED : 0);
     e.pending = new ObjectEntry.PendingPut(writer, now, softPinTtl);
+    if (!config.getGroupId().isEmpty()) {
+      e.group = shared.groups().join(config.getGroupId());
+    }
     objects.insert(e);
     processing.add(e);
     return ErrorCode.OK;
@@ -147,7 +173,7 @@ public final class ReplicaShard {
     long now = clock.nowMs();
     for (int i = 0; i < e.replicaCount(); i++) {
       Replica r = e.replica(i);
-      if (r.status == Replica.PROCESSING) {
+      if (r.status == Replica.PROCESSING && !r.isTaskTarget) {
         r.status = Replica.COMPLETE;
       }
     }
@@ -173,12 +199,12 @@ public final class ReplicaShard {
     }
     for (int i = e.replicaCount() - 1; i >= 0; i--) {
       Replica r = e.replica(i);
-      if (r.status == Replica.PROCESSING) {
+      if (r.status == Replica.PROCESSING && !r.isTaskTarget) {
         r.release(e.size);
         e.removeReplica(i);
       }
     }
-    if (e.replicaCount() == 0) {
+    if (!e.hasValidReplica()) {
       erase(e);
     } else {
       finishProcessing(e);
@@ -187,29 +213,30 @@ public final class ReplicaShard {
   }
 
   /**
-   * Checks that {@code writer} may write {@code length} bytes at {@code offset} of replica {@code replicaId} of a key in
-   * PROCESSING state; returns the replica or null (the error is {@link #writeCheckError}).
+   * The PROCESSING replica {@code replicaId} of a key that {@code writer} may write {@code length} bytes of at
+   * {@code offset}: its own put's, or a copy/move target of its task. Null if not allowed ({@link #writeCheckError}).
    */
   public MemoryReplica writableReplica(long writer, byte[] key, int hash, long replicaId, long offset, long length) {
     ObjectEntry e = find(key, hash);
+    boolean putWriter = e != null && e.isProcessing() && e.pending.writer == writer;
+    boolean taskWriter = e != null && replication.isTaskClient(e, writer);
     lastWriteCheck = e == null ? ErrorCode.OBJECT_NOT_FOUND
-        : !e.isProcessing() ? ErrorCode.INVALID_WRITE
-        : e.pending.writer != writer ? ErrorCode.ILLEGAL_CLIENT
+        : !e.isProcessing() && !e.hasReplicationTask() ? ErrorCode.INVALID_WRITE
+        : !putWriter && !taskWriter ? ErrorCode.ILLEGAL_CLIENT
         : offset < 0 || length < 0 || offset > e.size - length ? ErrorCode.INVALID_PARAMS
         : ErrorCode.OK;
     if (lastWriteCheck != ErrorCode.OK) {
       return null;
     }
     for (int i = 0; i < e.replicaCount(); i++) {
-      if (e.replica(i) instanceof MemoryReplica m && m.id() == replicaId && m.status == Replica.PROCESSING) {
+      if (e.replica(i) instanceof MemoryReplica m && m.id() == replicaId && m.status == Replica.PROCESSING
+          && (taskWriter ? m.isTaskTarget : putWriter && !m.isTaskTarget)) {
         return m;
       }
     }
     lastWriteCheck = ErrorCode.REPLICA_NOT_FOUND;
     return null;
   }
-
-  private ErrorCode lastWriteCheck = ErrorCode.OK;
 
   public ErrorCode writeCheckError() {
     return lastWriteCheck;
@@ -228,11 +255,8 @@ public final class ReplicaShard {
     if (first == null) {
       return ErrorCode.REPLICA_IS_NOT_READY;
     }
-    e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, clock.nowMs() + settings.leaseTtlMs());
-    if (first.isMemory()) {
-      metrics.memoryHits.increment();
-      metrics.memoryHitBytes.increment(e.size);
-    }
+    grantLease(e, clock.nowMs());
+    metrics.recordHit(first, e.size);
     return ErrorCode.OK;
   }
 
@@ -242,11 +266,22 @@ public final class ReplicaShard {
     if (e == null || firstReadable(e) == null) {
       return false;
     }
-    e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, clock.nowMs() + settings.leaseTtlMs());
+    grantLease(e, clock.nowMs());
     return true;
   }
 
-  private static Replica firstReadable(ObjectEntry e) {
+  private void grantLease(ObjectEntry e, long now) {
+    long deadline = now + settings.leaseTtlMs();
+    if (deadline > e.leaseDeadlineMs) {
+      leases.granted(e.leaseDeadlineMs, deadline, now);
+      e.leaseDeadlineMs = deadline;
+    }
+    if (e.group != null) {
+      e.group.extendLease(deadline);
+    }
+  }
+
+  static Replica firstReadable(ObjectEntry e) {
     for (int i = 0; i < e.replicaCount(); i++) {
       if (e.replica(i).isReadable()) {
         return e.replica(i);
@@ -275,7 +310,7 @@ public final class ReplicaShard {
     if (!force && e.hasLease(now)) {
       return ErrorCode.OBJECT_HAS_LEASE;
     }
-    if (e.isProcessing() || !e.allReplicasComplete()) {
+    if (e.isProcessing() || !e.allReplicasCompleteExceptTargets()) {
       return ErrorCode.REPLICA_IS_NOT_READY; // force does not bypass this (reference item 22)
     }
     if (e.hasReplicationTask()) {
@@ -284,7 +319,7 @@ public final class ReplicaShard {
     return ErrorCode.OK;
   }
 
-  /** Removes every removable object whose user key matches {@code filter} (all when null); returns how many. */
+  /** Removes every removable object whose encoded key matches {@code filter} (all when null); returns how many. */
   public long removeMatching(Predicate<byte[]> filter, boolean force) {
     long now = clock.nowMs();
     List<ObjectEntry> victims = new ArrayList<>();
@@ -304,12 +339,39 @@ public final class ReplicaShard {
     return removed;
   }
 
+  // ------------------------------------------------------------------------------------------------------ eviction
+
+  public ShardCensus census(int limit, boolean allowSoftPinned) {
+    return eviction.census(clock.nowMs(), limit, allowSoftPinned);
+  }
+
+  public ShardEviction.EvictionResult evict(int count, boolean softPinned, Set<Groups.Group> groups,
+                                            boolean allowSoftPinned) {
+    return eviction.evict(clock.nowMs(), count, softPinned, groups, allowSoftPinned);
+  }
+
+  /** Drops the evictable memory replicas of {@code e} (erasing it if nothing valid is left); returns bytes freed. */
+  long evictMemoryReplicas(ObjectEntry e) {
+    long freed = 0;
+    for (int i = e.replicaCount() - 1; i >= 0; i--) {
+      Replica r = e.replica(i);
+      if (ShardEviction.isEvictable(r)) {
+        r.release(e.size);
+        e.removeReplica(i);
+        freed += e.size;
+      }
+    }
+    if (!e.hasValidReplica()) {
+      erase(e);
+    }
+    return freed;
+  }
+
   // ------------------------------------------------------------------------------------------------ housekeeping
 
   /**
-   * Periodic pass: PROCESSING puts older than the release timeout are abandoned (their buffers parked, due at once),
-   * parked buffers whose time has come are freed, and objects left with no valid replica are erased.
-   * Returns the number of parked buffer sets released.
+   * Periodic pass: PROCESSING puts older than the release timeout are abandoned (buffers parked, due at once), expired
+   * copy/move tasks are reaped, and parked buffers whose time has come are freed. Returns parked sets released.
    */
   public int sweep() {
     long now = clock.nowMs();
@@ -327,6 +389,13 @@ public final class ReplicaShard {
         erase(e);
       }
     }
+    replication.reapExpired(now);
+    return releaseParked();
+  }
+
+  /** Frees parked buffers whose release time has passed; returns how many sets. */
+  public int releaseParked() {
+    long now = clock.nowMs();
     int released = 0;
     while (!parked.isEmpty() && parked.peek().releaseAtMs <= now) {
       Parked p = parked.poll();
@@ -356,6 +425,18 @@ public final class ReplicaShard {
 
   // -------------------------------------------------------------------------------------------------- internals
 
+  ObjectTable objects() {
+    return objects;
+  }
+
+  MillisClock clock() {
+    return clock;
+  }
+
+  ShardShared shared() {
+    return shared;
+  }
+
   private static boolean hasCompleteReplica(ObjectEntry e) {
     for (int i = 0; i < e.replicaCount(); i++) {
       if (e.replica(i).isComplete()) {
@@ -369,7 +450,7 @@ public final class ReplicaShard {
   private ObjectEntry dropInvalidReplicas(ObjectEntry e) {
     for (int i = e.replicaCount() - 1; i >= 0; i--) {
       Replica r = e.replica(i);
-      if (r.isComplete() && !r.isValid()) {
+      if (r.isComplete() && !r.isValid() && r.pins == 0) {
         e.removeReplica(i);
       }
     }
@@ -386,26 +467,39 @@ public final class ReplicaShard {
     processing.remove(e);
   }
 
-  /** Detaches the PROCESSING replicas of {@code e} into the parked list; their memory is freed at {@code releaseAtMs}. */
-  private void park(ObjectEntry e, long releaseAtMs) {
+  /** Detaches the PROCESSING replicas of {@code e} that belong to its put and parks them until {@code releaseAtMs}. */
+  void park(ObjectEntry e, long releaseAtMs) {
     List<Replica> staged = new ArrayList<>();
     for (int i = e.replicaCount() - 1; i >= 0; i--) {
-      if (e.replica(i).status == Replica.PROCESSING) {
-        staged.add(e.replica(i));
+      Replica r = e.replica(i);
+      if (r.status == Replica.PROCESSING && !r.isTaskTarget) {
+        staged.add(r);
         e.removeReplica(i);
       }
     }
-    if (!staged.isEmpty()) {
-      parked.add(new Parked(releaseAtMs, e.size, staged.toArray(new Replica[0])));
+    parkReplicas(staged, e.size, releaseAtMs);
+  }
+
+  /** Parks replicas already detached from their object; their memory is freed at {@code releaseAtMs}. */
+  void parkReplicas(List<Replica> replicas, long objectSize, long releaseAtMs) {
+    if (!replicas.isEmpty()) {
+      parked.add(new Parked(releaseAtMs, objectSize, replicas.toArray(new Replica[0])));
       metrics.putStartDiscarded.increment();
-      metrics.discardedStagingBytes.increment((double) e.size * staged.size());
+      metrics.discardedStagingBytes.increment((double) objectSize * replicas.size());
     }
   }
 
-  /** Removes the object and frees every replica it still holds. */
-  private void erase(ObjectEntry e) {
+  /** Removes the object: frees every replica it still holds, drops its pins, lease, task and group membership. */
+  void erase(ObjectEntry e) {
     for (int i = 0; i < e.replicaCount(); i++) {
       e.replica(i).release(e.size);
+    }
+    pins.releaseAll(e);
+    replication.forget(e);
+    leases.dropped(e.leaseDeadlineMs, clock.nowMs());
+    if (e.group != null) {
+      shared.groups().leave(e.group);
+      e.group = null;
     }
     objects.remove(e);
     if (e.isProcessing()) {

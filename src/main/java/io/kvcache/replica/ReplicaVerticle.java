@@ -10,6 +10,7 @@ import io.kvcache.proto.bus.ShardCount;
 import io.kvcache.proto.bus.ShardKeys;
 import io.kvcache.proto.bus.ShardPutStart;
 import io.kvcache.proto.bus.ShardRemoveAll;
+import io.kvcache.proto.bus.ReplicationOp;
 import io.kvcache.proto.bus.ShardReply;
 import io.kvcache.proto.bus.ShardWriteCheck;
 import io.kvcache.proto.v1.ErrorCode;
@@ -20,6 +21,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -34,25 +37,34 @@ public final class ReplicaVerticle extends VerticleBase {
 
   private final NodeContext node;
   private final int shardIndex;
+  private final ShardShared shared;
   private ReplicaShard shard;
   private long sweepTimer = -1;
 
-  public ReplicaVerticle(NodeContext node, int shardIndex) {
+  public ReplicaVerticle(NodeContext node, int shardIndex, ShardShared shared) {
     this.node = node;
     this.shardIndex = shardIndex;
+    this.shared = shared;
+  }
+
+  /** The settings every shard of this node's master uses. */
+  public static ShardSettings settings(KvStoreOptions o) {
+    return new ShardSettings(o.leaseTtlMs(), o.putStartDiscardTimeoutMs(), o.putStartReleaseTimeoutMs(),
+        o.softPinDefaultTtlMs(), o.softPinMaxTtlMs(), o.maxValueSize(), MAX_REPLICAS);
   }
 
   @Override
   public Future<?> start() {
-    KvStoreOptions o = node.options();
-    ShardSettings settings = new ShardSettings(o.leaseTtlMs(), o.putStartDiscardTimeoutMs(),
-        o.putStartReleaseTimeoutMs(), o.softPinDefaultTtlMs(), o.softPinMaxTtlMs(), o.maxValueSize(), MAX_REPLICAS);
-    // Micrometer returns the already-registered meters for the same names, so all shards share the counters.
-    shard = new ReplicaShard(settings, node.segmentRegistry(),
-        AllocationStrategies.create(o.allocationStrategy(), System.nanoTime() ^ shardIndex),
-        MillisClock.MONOTONIC, new ReplicaMetrics(node.meters()));
+    shard = new ReplicaShard(shardIndex, shared,
+        AllocationStrategies.create(node.options().allocationStrategy(), System.nanoTime() ^ shardIndex));
+    Tags tags = Tags.of("shard", String.valueOf(shardIndex));
     Gauge.builder("kvstore_replica_objects", shard, ReplicaShard::objectCount)
-        .tags(Tags.of("shard", String.valueOf(shardIndex))).description("Objects in this shard").register(node.meters());
+        .tags(tags).description("Objects in this shard").register(node.meters());
+    Gauge.builder("kvstore_replica_live_leases", shard, ReplicaShard::liveLeases)
+        .tags(tags).description("Objects with a live read lease").register(node.meters());
+    Gauge.builder("kvstore_replica_parked_buffers", shard, ReplicaShard::parkedCount)
+        .tags(tags).description("Preempted or abandoned buffer sets waiting for the release timeout")
+        .register(node.meters());
     sweepTimer = vertx.setPeriodic(SWEEP_INTERVAL_MS, id -> shard.sweep());
     MessageConsumer<com.google.protobuf.Message> consumer =
         vertx.eventBus().consumer(Addresses.replica(shardIndex), this::onMessage);
@@ -65,9 +77,17 @@ public final class ReplicaVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** For tests in the same JVM: the domain object behind this verticle (touch only from its event loop). */
-  public ReplicaShard shard() {
-    return shard;
+  /** Runs {@code step} on this shard's event loop (the only thread that may touch it) and hands back its result. */
+  public <T> CompletableFuture<T> call(Function<ReplicaShard, T> step) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    context.runOnContext(ignored -> {
+      try {
+        result.complete(step.apply(shard));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result;
   }
 
   private void onMessage(Message<com.google.protobuf.Message> msg) {
@@ -76,6 +96,7 @@ public final class ReplicaVerticle extends VerticleBase {
       case ShardKeys k -> msg.reply(keys(k));
       case ShardWriteCheck w -> msg.reply(writeCheck(w));
       case ShardRemoveAll r -> msg.reply(removeAll(r));
+      case ReplicationOp r -> msg.reply(replication(r));
       case SegmentsGone ignored -> shard.dropObjectsWithoutValidReplica();
       default -> msg.fail(400, "unexpected body " + msg.body().getClass().getSimpleName());
     }
@@ -141,6 +162,35 @@ public final class ReplicaVerticle extends VerticleBase {
     if (target != null) {
       ObjectEntry e = shard.find(key, hash);
       result.setSize(e.size()).addReplicas(ReplicaDescriptors.describe(e, target));
+    }
+    return result.build();
+  }
+
+  private KeyResult replication(ReplicationOp r) {
+    byte[] key = r.getKey().toByteArray();
+    int hash = KeyCodec.hash(key);
+    ShardReplication.Task task = null;
+    ErrorCode code;
+    ShardReplication domain = shard.replication();
+    switch (r.getOp()) {
+      case COPY_START -> task = domain.copyStart(r.getClient(), key, hash, r.getSourceSegment(), r.getTargetSegmentsList());
+      case MOVE_START -> task = domain.moveStart(r.getClient(), key, hash, r.getSourceSegment(),
+          r.getTargetSegmentsCount() == 1 ? r.getTargetSegments(0) : "");
+      default -> { }
+    }
+    code = switch (r.getOp()) {
+      case COPY_START, MOVE_START -> task != null ? ErrorCode.OK : domain.lastError();
+      case COPY_END -> domain.end(r.getClient(), key, hash, false);
+      case MOVE_END -> domain.end(r.getClient(), key, hash, true);
+      case COPY_REVOKE -> domain.revoke(r.getClient(), key, hash, false);
+      case MOVE_REVOKE -> domain.revoke(r.getClient(), key, hash, true);
+      default -> ErrorCode.INVALID_PARAMS;
+    };
+    KeyResult.Builder result = KeyResult.newBuilder().setCode(code);
+    if (task != null) {
+      ObjectEntry e = shard.find(key, hash);
+      result.setSize(e.size()).addReplicas(ReplicaDescriptors.describe(e, task.source()));
+      task.targets().forEach(t -> result.addReplicas(ReplicaDescriptors.describe(e, t)));
     }
     return result.build();
   }

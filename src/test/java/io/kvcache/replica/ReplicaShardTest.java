@@ -63,10 +63,9 @@ class ReplicaShardTest {
   void noSpaceIsNoAvailableHandleAndRaisesTheEvictionFlag() { // item 10
     ShardFixture f = new ShardFixture(4 * MIB);
     assertEquals(ErrorCode.OK, f.put("fits", 3 * MIB));
-    assertFalse(f.shard.takeAllocationFailedFlag());
+    assertFalse(f.shared.evictionWanted().get());
     assertEquals(ErrorCode.NO_AVAILABLE_HANDLE, f.putStart("too-big", 3 * MIB));
-    assertTrue(f.shard.takeAllocationFailedFlag());
-    assertFalse(f.shard.takeAllocationFailedFlag(), "reading the flag clears it");
+    assertTrue(f.shared.evictionWanted().get());
     assertEquals(1.0, f.counter("kvstore_replica_put_start_alloc_failures"));
     assertNull(f.find("too-big"));
   }

@@ -16,12 +16,14 @@ final class ShardFixture {
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final ReplicaShard shard;
 
+  final ShardShared shared;
+
   ShardFixture(ShardSettings settings, String strategy, long... segmentSizes) {
     for (int i = 0; i < segmentSizes.length; i++) {
       segments.mount("seg-" + i, "node-" + i, "127.0.0.1:" + (50051 + i), segmentSizes[i]);
     }
-    shard = new ReplicaShard(settings, segments, AllocationStrategies.create(strategy, 42), clock,
-        new ReplicaMetrics(meters));
+    shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock);
+    shard = new ReplicaShard(0, shared, AllocationStrategies.create(strategy, 42));
   }
 
   ShardFixture(long... segmentSizes) {

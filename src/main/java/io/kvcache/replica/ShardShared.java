@@ -1,0 +1,20 @@
+package io.kvcache.replica;
+
+import io.kvcache.alloc.SegmentRegistry;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What all the shards of one master share: settings, the segment registry (thread-safe), object groups (thread-safe),
+ * the live-pin counter, the flag a PutStart raises when it found no space (the eviction trigger reads it), meters and
+ * the clock.
+ */
+public record ShardShared(ShardSettings settings, SegmentRegistry segments, Groups groups, AtomicLong livePins,
+                          AtomicBoolean evictionWanted, ReplicaMetrics metrics, MillisClock clock) {
+
+  public static ShardShared of(ShardSettings settings, SegmentRegistry segments, ReplicaMetrics metrics,
+                               MillisClock clock) {
+    return new ShardShared(settings, segments, new Groups(), new AtomicLong(), new AtomicBoolean(), metrics, clock);
+  }
+}

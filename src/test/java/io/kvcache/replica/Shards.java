@@ -1,0 +1,83 @@
+package io.kvcache.replica;
+
+import io.kvcache.alloc.AllocationStrategies;
+import io.kvcache.alloc.SegmentRegistry;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/** Several shards of one master (keys routed by hash, as the gateway does), driven inline with a manual clock. */
+final class Shards implements EvictionRound.ShardCalls {
+  static final long WRITER = 7;
+  final SegmentRegistry segments = new SegmentRegistry();
+  final ManualClock clock = new ManualClock();
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final ShardShared shared;
+  final List<ReplicaShard> all = new ArrayList<>();
+
+  Shards(int count, ShardSettings settings, long... segmentSizes) {
+    for (int i = 0; i < segmentSizes.length; i++) {
+      segments.mount("seg-" + i, "node-" + i, "127.0.0.1:" + (50051 + i), segmentSizes[i]);
+    }
+    shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock);
+    for (int i = 0; i < count; i++) {
+      all.add(new ReplicaShard(i, shared, AllocationStrategies.create("random", 100 + i)));
+    }
+  }
+
+  Shards(int count, long... segmentSizes) {
+    this(count, ShardSettings.defaults(), segmentSizes);
+  }
+
+  ReplicaShard of(String key) {
+    return all.get(KeyCodec.shardOf(KeyCodec.hash(KeyCodec.encode("", key)), all.size()));
+  }
+
+  ErrorCode put(String key, long size, ReplicateConfig config) {
+    byte[] k = KeyCodec.encode("", key);
+    int h = KeyCodec.hash(k);
+    ErrorCode started = of(key).putStart(WRITER, k, h, size, config);
+    return started != ErrorCode.OK ? started : of(key).putEnd(WRITER, k, h);
+  }
+
+  ErrorCode put(String key, long size) {
+    return put(key, size, ReplicateConfig.getDefaultInstance());
+  }
+
+  boolean present(String key) {
+    byte[] k = KeyCodec.encode("", key);
+    return of(key).find(k, KeyCodec.hash(k)) != null;
+  }
+
+  ObjectEntry find(String key) {
+    byte[] k = KeyCodec.encode("", key);
+    return of(key).find(k, KeyCodec.hash(k));
+  }
+
+  ErrorCode lease(String key) {
+    byte[] k = KeyCodec.encode("", key);
+    return of(key).lease(k, KeyCodec.hash(k));
+  }
+
+  int objects() {
+    return all.stream().mapToInt(ReplicaShard::objectCount).sum();
+  }
+
+  EvictionRound.Outcome evict(double target, double lowerbound, boolean allowSoftPinned) {
+    return new EvictionRound(this, allowSoftPinned).run(target, lowerbound).join();
+  }
+
+  @Override
+  public <T> CompletableFuture<List<T>> onEach(Function<ReplicaShard, T> step) {
+    List<T> results = new ArrayList<>();
+    for (ReplicaShard shard : all) {
+      results.add(step.apply(shard));
+    }
+    return CompletableFuture.completedFuture(results);
+  }
+}
