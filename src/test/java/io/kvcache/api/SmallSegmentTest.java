@@ -35,11 +35,13 @@ class SmallSegmentTest {
   }
 
   @Test
-  void fullSegmentAnswersNoAvailableHandleAndRecoversAfterRemoval() {
+  void fullSegmentOfHardPinnedObjectsAnswersNoAvailableHandleAndRecoversAfterRemoval() {
+    ReplicateConfig hardPin = ReplicateConfig.newBuilder().setHardPin(true).build();
     int stored = 0;
     ErrorCode last = ErrorCode.OK;
-    for (int i = 0; i < 64 && last == ErrorCode.OK; i++) { // 64 x 1 MiB cannot fit in 16 MiB
-      last = await(client.put(PutRequest.newBuilder().setKey("fill-" + i).setValue(value("fill", 1 << 20)).build())).getCode();
+    for (int i = 0; i < 64 && last == ErrorCode.OK; i++) { // 64 x 1 MiB cannot fit in 16 MiB, and none may be evicted
+      last = await(client.put(PutRequest.newBuilder().setKey("fill-" + i).setValue(value("fill", 1 << 20))
+          .setConfig(hardPin).build())).getCode();
       stored += last == ErrorCode.OK ? 1 : 0;
     }
     assertEquals(ErrorCode.NO_AVAILABLE_HANDLE, last);
@@ -48,6 +50,20 @@ class SmallSegmentTest {
     assertEquals(ErrorCode.OK, await(client.put(PutRequest.newBuilder().setKey("after").setValue(value("fill", 1 << 20)).build())).getCode(),
         "space freed by a remove is reused");
     assertTrue(await(client.removeAll(RemoveAllRequest.newBuilder().setForce(true).build())).getRemoved() >= stored);
+  }
+
+  @Test
+  void evictionMakesRoomForPutsBeyondCapacity() {
+    int puts = 64; // 64 MiB through a 16 MiB segment
+    for (int i = 0; i < puts; i++) {
+      assertEquals(ErrorCode.OK, await(client.put(PutRequest.newBuilder().setKey("churn-" + i)
+          .setValue(value("churn-" + i, 1 << 20)).build())).getCode(), "put " + i);
+    }
+    assertEquals(value("churn-63", 1 << 20), await(client.get(GetRequest.newBuilder().setKey("churn-63").build())).getValue(),
+        "the newest object survives");
+    assertEquals(ErrorCode.OBJECT_NOT_FOUND, await(client.get(GetRequest.newBuilder().setKey("churn-0").build())).getCode(),
+        "the oldest was evicted");
+    await(client.removeAll(RemoveAllRequest.newBuilder().setForce(true).build()));
   }
 
   @Test
