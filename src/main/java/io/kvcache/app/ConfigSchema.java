@@ -77,6 +77,14 @@ public final class ConfigSchema {
   public static final ConfigKey SOFT_PIN_MAX_TTL_MS = num("soft_pin_max_ttl_ms", Kind.LONG, 86_400_000, 0,
       86_400_000L * 365, "Largest soft-pin TTL a put may ask for");
 
+  // --- storage-node liveness
+  public static final ConfigKey HEARTBEAT_INTERVAL_MS = num("heartbeat_interval_ms", Kind.LONG, 1000, 10, 60_000,
+      "How often a storage node heart-beats to the master");
+  public static final ConfigKey CLIENT_LIVE_TTL_MS = num("client_live_ttl_ms", Kind.LONG, 10_000, 100, 3_600_000,
+      "The master unmounts the segments of a storage node silent this long");
+  public static final ConfigKey GRACEFUL_UNMOUNT_GRACE_MS = num("graceful_unmount_grace_ms", Kind.LONG, 0, 0, 3_600_000,
+      "On shutdown a storage node drains this long (readable, no new allocations) before unmounting");
+
   // --- eviction (master)
   public static final ConfigKey EVICTION_HIGH_WATERMARK = dbl("eviction_high_watermark", 0.90, 0, 1,
       "Eviction starts when allocated/total DRAM exceeds this ratio");

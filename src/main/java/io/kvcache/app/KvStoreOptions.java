@@ -20,7 +20,7 @@ public record KvStoreOptions(
     int replicaShards, String allocationStrategy, long leaseTtlMs, long putStartDiscardTimeoutMs,
     long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs,
     double evictionHighWatermark, double evictionRatio, boolean allowEvictSoftPinned, long evictionCheckIntervalMs,
-    int putFullRetries) {
+    int putFullRetries, long heartbeatIntervalMs, long clientLiveTtlMs, long gracefulUnmountGraceMs) {
 
   public KvStoreOptions {
     roles = Set.copyOf(roles);
@@ -35,6 +35,10 @@ public record KvStoreOptions(
     if (softPinDefaultTtlMs > softPinMaxTtlMs) {
       throw new ConfigException("config key 'soft_pin_default_ttl_ms': exceeds soft_pin_max_ttl_ms (" + softPinMaxTtlMs
           + ")");
+    }
+    if (clientLiveTtlMs <= heartbeatIntervalMs) {
+      throw new ConfigException("config key 'client_live_ttl_ms': must exceed heartbeat_interval_ms ("
+          + heartbeatIntervalMs + ")");
     }
     for (String member : clusterMembers) {
       int colon = member.lastIndexOf(':');
@@ -68,7 +72,8 @@ public record KvStoreOptions(
         (long) v.get(SOFT_PIN_DEFAULT_TTL_MS.name()), (long) v.get(SOFT_PIN_MAX_TTL_MS.name()),
         (double) v.get(EVICTION_HIGH_WATERMARK.name()), (double) v.get(EVICTION_RATIO.name()),
         (boolean) v.get(ALLOW_EVICT_SOFT_PINNED.name()), (long) v.get(EVICTION_CHECK_INTERVAL_MS.name()),
-        (int) v.get(PUT_FULL_RETRIES.name()));
+        (int) v.get(PUT_FULL_RETRIES.name()), (long) v.get(HEARTBEAT_INTERVAL_MS.name()),
+        (long) v.get(CLIENT_LIVE_TTL_MS.name()), (long) v.get(GRACEFUL_UNMOUNT_GRACE_MS.name()));
   }
 
   public boolean has(Role role) {

@@ -1,5 +1,6 @@
 package io.kvcache.app;
 
+import io.kvcache.alloc.NodeLiveness;
 import io.kvcache.alloc.SegmentRegistry;
 import io.kvcache.segment.DramSegment;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +22,7 @@ public final class NodeContext {
   private final MeterRegistry meters;
   private final ClusterMembership membership;
   private final SegmentRegistry segmentRegistry = new SegmentRegistry();
+  private final NodeLiveness nodeLiveness;
   private volatile DramSegment localSegment;
 
   public NodeContext(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters,
@@ -30,6 +32,12 @@ public final class NodeContext {
     this.nodeId = nodeId;
     this.meters = meters;
     this.membership = membership;
+    this.nodeLiveness = new NodeLiveness(options.clientLiveTtlMs());
+  }
+
+  /** The storage nodes the master considers alive, and their session tokens (used only on the master node). */
+  public NodeLiveness nodeLiveness() {
+    return nodeLiveness;
   }
 
   public KvStoreOptions options() {

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.kvcache.app.NodeContext;
 import io.kvcache.bus.Addresses;
+import io.kvcache.proto.bus.Heartbeat;
+import io.kvcache.proto.bus.HeartbeatReply;
 import io.kvcache.proto.bus.MountSegment;
 import io.kvcache.proto.bus.SegmentReply;
 import io.kvcache.proto.bus.SliceData;
@@ -22,8 +24,9 @@ import java.util.logging.Logger;
 
 /**
  * A storage node's DRAM segment on the event bus. Allocates (and pre-faults) the segment off the event loop, serves
- * slice reads and writes from other nodes' gateways at {@code kv.segment.<nodeId>}, and mounts the segment with the
- * master, retrying until a master answers (a storage node may start before the master).
+ * slice reads and writes from other nodes' gateways at {@code kv.segment.<nodeId>}, mounts the segment with the
+ * master (retrying until a master answers: a storage node may start before the master), heart-beats with the session
+ * token the mount returned, mounts again when told to, and drains then unmounts on shutdown.
  */
 public final class SegmentVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SegmentVerticle.class.getName());
@@ -34,6 +37,9 @@ public final class SegmentVerticle extends VerticleBase {
   private DramSegment segment;
   private volatile boolean mounted;
   private boolean stopping;
+  private String token = "";
+  private long heartbeatTimer = -1;
+  private boolean heartbeatInFlight;
 
   public SegmentVerticle(NodeContext node, String endpoint) {
     this.node = node;
@@ -75,7 +81,11 @@ public final class SegmentVerticle extends VerticleBase {
           }
           if (done.succeeded() && ((SegmentReply) done.result().body()).getCode() == ErrorCode.OK) {
             mounted = true;
+            token = ((SegmentReply) done.result().body()).getToken();
             LOG.info("segment " + request.getName() + " mounted with the master");
+            if (heartbeatTimer < 0) {
+              heartbeatTimer = vertx.setPeriodic(node.options().heartbeatIntervalMs(), id -> heartbeat());
+            }
           } else {
             String why = done.succeeded() ? ((SegmentReply) done.result().body()).getMessage() : done.cause().getMessage();
             LOG.fine("mount of " + request.getName() + " not accepted yet (" + why + "); retrying");
@@ -84,19 +94,55 @@ public final class SegmentVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Keeps the node alive in the master's eyes; a NEED_REMOUNT answer (the master expired us, or restarted) mounts the
+   * segment again. One heartbeat in flight at a time.
+   */
+  private void heartbeat() {
+    if (stopping || heartbeatInFlight || !mounted) {
+      return;
+    }
+    heartbeatInFlight = true;
+    Heartbeat beat = Heartbeat.newBuilder().setNodeId(node.nodeId()).setToken(token).build();
+    vertx.eventBus().<com.google.protobuf.Message>request(Addresses.ALLOC, beat, node.requestOptions())
+        .onComplete(done -> {
+          heartbeatInFlight = false;
+          if (stopping) {
+            return;
+          }
+          if (done.succeeded() && ((HeartbeatReply) done.result().body()).getStatus() == HeartbeatReply.Status.NEED_REMOUNT) {
+            LOG.warning("the master no longer knows this node: mounting segment " + node.options().nodeName() + " again");
+            mounted = false;
+            mount();
+          }
+        });
+  }
+
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.cancelTimer(heartbeatTimer);
     if (segment == null) {
       return Future.succeededFuture();
     }
+    long grace = node.options().gracefulUnmountGraceMs();
     DeliveryOptions quick = new DeliveryOptions().setSendTimeout(2000);
-    UnmountSegment unmount = UnmountSegment.newBuilder().setName(node.options().nodeName()).build();
+    UnmountSegment unmount = UnmountSegment.newBuilder().setName(node.options().nodeName()).setNodeId(node.nodeId())
+        .setToken(token).setGraceMs(grace).build();
+    // Best effort: the master also unmounts us when we leave the cluster or stop heart-beating.
     return vertx.eventBus().request(Addresses.ALLOC, unmount, quick)
-        .transform(ignored -> { // best effort: the master also unmounts us when we leave the cluster
+        .transform(ignored -> {
+          if (grace == 0) {
+            return Future.<Void>succeededFuture();
+          }
+          LOG.info("draining segment " + node.options().nodeName() + " for " + grace + " ms before unmounting");
+          io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+          vertx.setTimer(grace, id -> drained.complete());
+          return drained.future();
+        })
+        .onComplete(ignored -> {
           node.publishLocalSegment(null);
           segment.close();
-          return Future.succeededFuture();
         });
   }
 

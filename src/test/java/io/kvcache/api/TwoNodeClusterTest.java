@@ -104,6 +104,37 @@ class TwoNodeClusterTest {
     }
   }
 
+  @Test
+  void frozenNodeLosesItsSegmentByMissedHeartbeatsAndRemountsWhenItComesBack() throws Exception {
+    String cluster = TestNodes.uniqueCluster();
+    int portA = TestNodes.freePort(), portB = TestNodes.freePort();
+    List<Integer> members = List.of(portA, portB);
+    // Hazelcast would need a minute to drop a silent member; our TTL is 1.5 s of missed 200 ms heartbeats.
+    JsonObject liveness = new JsonObject().put("heartbeat_interval_ms", 200).put("client_live_ttl_ms", 1500)
+        .put("cluster_heartbeat_timeout_ms", 60_000);
+    a = TestNodes.start(TestNodes.config(cluster, "node-a", portA, members, List.of("master", "storage", "gateway"), "64MiB")
+        .mergeIn(liveness));
+    JsonObject configB = TestNodes.config(cluster, "node-b", portB, members, List.of("storage"), "64MiB").mergeIn(liveness);
+    try (ChildNode childB = ChildNode.start(configB, Path.of(System.getProperty("kv.test.dir", "target/test-data")))) {
+      Await.until("node-b mounted", Duration.ofSeconds(60), () -> a.context().segmentRegistry().snapshot().length == 2);
+      clientVertx = Vertx.vertx();
+      KvStoreGrpcClient viaA = TestNodes.client(clientVertx, a.grpcPort());
+      assertEquals(ErrorCode.OK, await(viaA.put(put("on-frozen", value("f", 1000), "node-b"))).getCode());
+
+      childB.freeze();
+      Await.until("node-b expired by missed heartbeats", Duration.ofSeconds(30),
+          () -> a.context().segmentRegistry().snapshot().length == 1);
+      assertEquals(ErrorCode.OBJECT_NOT_FOUND, await(viaA.get(GetRequest.newBuilder().setKey("on-frozen").build())).getCode());
+
+      childB.thaw();
+      Await.until("node-b mounted again", Duration.ofSeconds(30),
+          () -> a.context().segmentRegistry().snapshot().length == 2);
+      assertEquals(ErrorCode.OK, await(viaA.put(put("after-thaw", value("t", 1000), "node-b"))).getCode());
+      assertEquals("node-b", segmentOf(viaA, "after-thaw"));
+      assertEquals(value("t", 1000), await(viaA.get(GetRequest.newBuilder().setKey("after-thaw").build())).getValue());
+    }
+  }
+
   private static PutRequest put(String key, ByteString value, String preferredSegment) {
     return PutRequest.newBuilder().setKey(key).setValue(value)
         .setConfig(ReplicateConfig.newBuilder().addPreferredSegments(preferredSegment)).build();

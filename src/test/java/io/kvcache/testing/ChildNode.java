@@ -95,6 +95,23 @@ public final class ChildNode implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGSTOP: the process freezes — it stays a cluster member for a while but sends nothing (no heartbeats). */
+  public void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: the frozen process carries on where it stopped. */
+  public void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   /** SIGKILL: the node vanishes without unmounting anything. */
   public void kill() {
     process.destroyForcibly();

@@ -1,0 +1,83 @@
+package io.kvcache.alloc;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The storage nodes the master considers alive. A node joins by mounting (and receives a random session token), stays
+ * alive by heart-beating with that token, and is expired when silent for the TTL — whether or not the cluster manager
+ * noticed anything (a stuck process keeps its cluster membership). A heartbeat from an unknown node, or with a stale
+ * token, is answered NEED_REMOUNT, which is how a node that comes back (or a restarted master) gets its segments mounted
+ * again. The token is also the node's credential for the master-side calls only a storage node may make.
+ *
+ * <p>Not thread-safe: owned by the AllocationVerticle's event loop.
+ */
+public final class NodeLiveness {
+  private static final SecureRandom TOKENS = new SecureRandom();
+
+  private record Session(String token, long lastSeenMs) {}
+
+  private final long ttlMs;
+  private final Map<String, Session> sessions = new HashMap<>();
+
+  public NodeLiveness(long ttlMs) {
+    this.ttlMs = ttlMs;
+  }
+
+  /** Registers (or re-registers) a node at mount time; returns its new session token. */
+  public String join(String nodeId, long nowMs) {
+    byte[] raw = new byte[16];
+    TOKENS.nextBytes(raw);
+    String token = java.util.HexFormat.of().formatHex(raw);
+    sessions.put(nodeId, new Session(token, nowMs));
+    return token;
+  }
+
+  /** True if the node is known and the token is its current one; refreshes its deadline. */
+  public boolean heartbeat(String nodeId, String token, long nowMs) {
+    Session s = sessions.get(nodeId);
+    if (s == null || !constantTimeEquals(s.token, token)) {
+      return false;
+    }
+    sessions.put(nodeId, new Session(s.token, nowMs));
+    return true;
+  }
+
+  /** True if {@code token} is the live session token of {@code nodeId} (does not refresh). */
+  public boolean authentic(String nodeId, String token) {
+    Session s = sessions.get(nodeId);
+    return s != null && constantTimeEquals(s.token, token);
+  }
+
+  public boolean isAlive(String nodeId) {
+    return sessions.containsKey(nodeId);
+  }
+
+  /** Forgets a node (it left the cluster or unmounted everything). */
+  public void leave(String nodeId) {
+    sessions.remove(nodeId);
+  }
+
+  /** Removes and returns the nodes silent for longer than the TTL. */
+  public List<String> expire(long nowMs) {
+    List<String> expired = new ArrayList<>();
+    sessions.forEach((node, s) -> {
+      if (s.lastSeenMs + ttlMs < nowMs) {
+        expired.add(node);
+      }
+    });
+    expired.forEach(sessions::remove);
+    return expired;
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+
+  private static boolean constantTimeEquals(String a, String b) {
+    return b != null && java.security.MessageDigest.isEqual(a.getBytes(), b.getBytes());
+  }
+}
