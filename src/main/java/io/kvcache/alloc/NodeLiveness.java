@@ -2,7 +2,6 @@ package io.kvcache.alloc;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +12,7 @@ import java.util.Map;
  * token, is answered NEED_REMOUNT, which is how a node that comes back (or a restarted master) gets its segments mounted
  * again. The token is also the node's credential for the master-side calls only a storage node may make.
  *
- * <p>Not thread-safe: owned by the AllocationVerticle's event loop.
+ * <p>Thread-safe (a concurrent map): the AllocationVerticle updates it; the master's other verticles check tokens.
  */
 public final class NodeLiveness {
   private static final SecureRandom TOKENS = new SecureRandom();
@@ -21,7 +20,7 @@ public final class NodeLiveness {
   private record Session(String token, long lastSeenMs) {}
 
   private final long ttlMs;
-  private final Map<String, Session> sessions = new HashMap<>();
+  private final Map<String, Session> sessions = new java.util.concurrent.ConcurrentHashMap<>();
 
   public NodeLiveness(long ttlMs) {
     this.ttlMs = ttlMs;
@@ -65,11 +64,10 @@ public final class NodeLiveness {
   public List<String> expire(long nowMs) {
     List<String> expired = new ArrayList<>();
     sessions.forEach((node, s) -> {
-      if (s.lastSeenMs + ttlMs < nowMs) {
+      if (s.lastSeenMs + ttlMs < nowMs && sessions.remove(node, s)) {
         expired.add(node);
       }
     });
-    expired.forEach(sessions::remove);
     return expired;
   }
 

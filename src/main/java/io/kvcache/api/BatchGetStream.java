@@ -1,5 +1,6 @@
 package io.kvcache.api;
 
+import io.kvcache.segment.SliceTransfer;
 import com.google.protobuf.ByteString;
 import io.kvcache.proto.v1.BatchGetChunk;
 import io.kvcache.proto.v1.ErrorCode;
@@ -99,7 +100,7 @@ final class BatchGetStream {
         bytesOut += read.result().size();
         hits++;
       } else {
-        item.setCode(DataPath.codeOf(read.cause()));
+        item.setCode(SliceTransfer.codeOf(read.cause()));
       }
       chunk.addItems(item);
       emitted++;

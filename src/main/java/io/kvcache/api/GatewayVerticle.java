@@ -1,6 +1,8 @@
 package io.kvcache.api;
 
+import io.kvcache.segment.SliceTransfer;
 import io.kvcache.app.NodeContext;
+import io.kvcache.proto.bus.ReplicationOp;
 import io.kvcache.proto.bus.ShardKeys;
 import io.kvcache.proto.v1.BatchGetChunk;
 import io.kvcache.proto.v1.BatchGetRequest;
@@ -38,6 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final ClientIds clients = new ClientIds();
   private MetadataClient metadata;
   private KvStoreHandlers handlers;
+  private ReplicationHandlers replication;
   private ReadFlow reads;
   private GatewayMetrics metrics;
   private HttpServer server;
@@ -51,10 +54,11 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     MasterDirectory master = new MasterDirectory(vertx, node.requestOptions());
     metadata = new MetadataClient(vertx, master, node.requestOptions());
-    DataPath data = new DataPath(node);
+    SliceTransfer data = new SliceTransfer(node);
     reads = new ReadFlow(data, MillisClock.MONOTONIC);
     metrics = new GatewayMetrics(node.meters());
     handlers = new KvStoreHandlers(node.options(), metadata, data, reads, metrics);
+    replication = new ReplicationHandlers(node.options(), metadata, vertx, node.requestOptions(), metrics);
 
     long maxMessage = node.options().grpcMaxMessageSize();
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessage));
@@ -93,6 +97,20 @@ public final class GatewayVerticle extends VerticleBase {
     unary(grpc, KvStoreGrpcService.PutRevoke, (req, msg) -> handlers.putRevoke(clients.of(req.connection()), msg));
     unary(grpc, KvStoreGrpcService.GetReplicaList, (req, msg) -> handlers.getReplicaList(msg));
     unary(grpc, KvStoreGrpcService.ReadSlice, (req, msg) -> handlers.readSlice(msg));
+    unary(grpc, KvStoreGrpcService.RemoveByRegex, (req, msg) -> handlers.removeByRegex(msg));
+    unary(grpc, KvStoreGrpcService.CopyStart, (req, msg) -> replication.copyStart(clients.of(req.connection()), msg));
+    unary(grpc, KvStoreGrpcService.MoveStart, (req, msg) -> replication.moveStart(clients.of(req.connection()), msg));
+    unary(grpc, KvStoreGrpcService.CopyEnd, (req, msg) ->
+        replication.finish("copy_end", ReplicationOp.Op.COPY_END, clients.of(req.connection()), msg));
+    unary(grpc, KvStoreGrpcService.CopyRevoke, (req, msg) ->
+        replication.finish("copy_revoke", ReplicationOp.Op.COPY_REVOKE, clients.of(req.connection()), msg));
+    unary(grpc, KvStoreGrpcService.MoveEnd, (req, msg) ->
+        replication.finish("move_end", ReplicationOp.Op.MOVE_END, clients.of(req.connection()), msg));
+    unary(grpc, KvStoreGrpcService.MoveRevoke, (req, msg) ->
+        replication.finish("move_revoke", ReplicationOp.Op.MOVE_REVOKE, clients.of(req.connection()), msg));
+    unary(grpc, KvStoreGrpcService.CreateCopyTask, (req, msg) -> replication.createCopyTask(msg));
+    unary(grpc, KvStoreGrpcService.CreateMoveTask, (req, msg) -> replication.createMoveTask(msg));
+    unary(grpc, KvStoreGrpcService.QueryTask, (req, msg) -> replication.queryTask(msg));
     grpc.callHandler(KvStoreGrpcService.BatchPut, req -> {
       BatchPutSink sink = new BatchPutSink(handlers.puts(), clients.of(req.connection()), node.options().maxKeySize(),
           node.options().maxBatchSize(), BATCH_PUT_IN_FLIGHT_BYTES, req);

@@ -1,5 +1,7 @@
 package io.kvcache.api;
 
+import io.kvcache.bus.BusErrors;
+import io.kvcache.segment.SliceTransfer;
 import com.google.protobuf.ByteString;
 import io.kvcache.app.KvStoreOptions;
 import io.kvcache.proto.bus.KeyResult;
@@ -26,12 +28,12 @@ import java.util.regex.PatternSyntaxException;
 final class KvStoreHandlers {
   private final KvStoreOptions options;
   private final MetadataClient metadata;
-  private final DataPath data;
+  private final SliceTransfer data;
   private final PutFlow puts;
   private final ReadFlow reads;
   private final GatewayMetrics metrics;
 
-  KvStoreHandlers(KvStoreOptions options, MetadataClient metadata, DataPath data, ReadFlow reads,
+  KvStoreHandlers(KvStoreOptions options, MetadataClient metadata, SliceTransfer data, ReadFlow reads,
                   GatewayMetrics metrics) {
     this.options = options;
     this.metadata = metadata;
@@ -79,7 +81,7 @@ final class KvStoreHandlers {
                 metrics.bytesOut.increment(ar.result().size());
                 reply.setCode(ErrorCode.OK).setValue(ar.result());
               } else {
-                reply.setCode(DataPath.codeOf(ar.cause()));
+                reply.setCode(SliceTransfer.codeOf(ar.cause()));
               }
               metrics.record("get", 1, ar.succeeded() ? 0 : 1);
               return Future.succeededFuture(reply.build());
@@ -133,15 +135,21 @@ final class KvStoreHandlers {
     });
   }
 
-  /** Removes every key whose user part matches {@code regex} (substring search); an invalid regex is refused. */
-  Future<Long> removeByRegex(String regex, boolean force) {
+  /** Removes the namespace's keys that match {@code regex} (substring search); an invalid regex is INVALID_PARAMS. */
+  Future<RemoveByRegexReply> removeByRegex(RemoveByRegexRequest r) {
     try {
-      Pattern.compile(regex);
+      Pattern.compile(r.getRegex());
     } catch (PatternSyntaxException e) {
-      return Future.failedFuture(new StatusException(GrpcStatus.INVALID_ARGUMENT, "invalid regex: " + e.getMessage()));
+      metrics.record("remove_by_regex", 1, 1);
+      return Future.succeededFuture(RemoveByRegexReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
     }
-    return metadata.toAllShards(ShardRemoveAll.newBuilder().setForce(force).setRegex(regex).build())
-        .map(replies -> replies.stream().mapToLong(m -> ((ShardCount) m).getCount()).sum());
+    ShardRemoveAll body = ShardRemoveAll.newBuilder().setForce(r.getForce()).setRegex(r.getRegex()).setInNamespace(true)
+        .setNamespacePrefix(com.google.protobuf.ByteString.copyFrom(KeyCodec.namespacePrefix(r.getNamespace()))).build();
+    return metadata.toAllShards(body).map(replies -> {
+      metrics.record("remove_by_regex", 1, 0);
+      long removed = replies.stream().mapToLong(m -> ((ShardCount) m).getCount()).sum();
+      return RemoveByRegexReply.newBuilder().setCode(ErrorCode.OK).setRemoved(removed).build();
+    });
   }
 
   Future<PutStartReply> putStart(long writer, PutStartRequest r) {
@@ -176,7 +184,7 @@ final class KvStoreHandlers {
         return Future.succeededFuture(refused);
       }
       return data.write(((KeyResult) ar.result()).getReplicas(0), r.getOffset(), r.getData())
-          .transform(done -> Future.succeededFuture(done.succeeded() ? ErrorCode.OK : DataPath.codeOf(done.cause())));
+          .transform(done -> Future.succeededFuture(done.succeeded() ? ErrorCode.OK : SliceTransfer.codeOf(done.cause())));
     }).map(code -> {
       metrics.record("write_slice", 1, code == ErrorCode.OK ? 0 : 1);
       return WriteSliceReply.newBuilder().setCode(code).build();
@@ -217,7 +225,7 @@ final class KvStoreHandlers {
             return Future.succeededFuture(ReadSliceReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
           }
           return data.read(replica, r.getOffset(), (int) r.getLength()).transform(ar -> {
-            ErrorCode code = ar.failed() ? DataPath.codeOf(ar.cause())
+            ErrorCode code = ar.failed() ? SliceTransfer.codeOf(ar.cause())
                 : reads.clock().nowMs() - start >= results.leaseTtlMs() ? ErrorCode.LEASE_EXPIRED : ErrorCode.OK;
             ReadSliceReply.Builder reply = ReadSliceReply.newBuilder().setCode(code);
             if (code == ErrorCode.OK) {

@@ -1,5 +1,6 @@
 package io.kvcache.api;
 
+import io.kvcache.bus.BusErrors;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.kvcache.bus.Addresses;

@@ -1,5 +1,6 @@
 package io.kvcache.api;
 
+import io.kvcache.segment.SliceTransfer;
 import com.google.protobuf.ByteString;
 import io.kvcache.proto.bus.ShardKeys;
 import io.kvcache.proto.v1.ErrorCode;
@@ -17,10 +18,10 @@ import java.util.List;
  */
 final class PutFlow {
   private final MetadataClient metadata;
-  private final DataPath data;
+  private final SliceTransfer data;
   private final int fullRetries;
 
-  PutFlow(MetadataClient metadata, DataPath data, int fullRetries) {
+  PutFlow(MetadataClient metadata, SliceTransfer data, int fullRetries) {
     this.metadata = metadata;
     this.data = data;
     this.fullRetries = fullRetries;
@@ -42,7 +43,7 @@ final class PutFlow {
         if (reserved[i]) {
           int index = i;
           transfers.add(data.writeAll(started.results()[i].getReplicasList(), 0, values.get(i))
-              .onFailure(failure -> codes[index] = DataPath.codeOf(failure)));
+              .onFailure(failure -> codes[index] = SliceTransfer.codeOf(failure)));
         }
       }
       return Future.join(transfers).transform(ignored -> finish(writer, keys, reserved, codes));

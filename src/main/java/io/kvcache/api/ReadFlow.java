@@ -1,5 +1,6 @@
 package io.kvcache.api;
 
+import io.kvcache.segment.SliceTransfer;
 import com.google.protobuf.ByteString;
 import io.kvcache.proto.bus.KeyResult;
 import io.kvcache.proto.v1.ErrorCode;
@@ -13,10 +14,10 @@ import io.vertx.core.Future;
  * been evicted and overwritten while we copied.
  */
 final class ReadFlow {
-  private final DataPath data;
+  private final SliceTransfer data;
   private final MillisClock clock;
 
-  ReadFlow(DataPath data, MillisClock clock) {
+  ReadFlow(SliceTransfer data, MillisClock clock) {
     this.data = data;
     this.clock = clock;
   }
@@ -25,21 +26,21 @@ final class ReadFlow {
     return clock;
   }
 
-  /** The bytes of one key; fails with a {@link DataPath.TransferException} carrying the key's error code. */
+  /** The bytes of one key; fails with a {@link SliceTransfer.TransferException} carrying the key's error code. */
   Future<ByteString> read(KeyResult listed, long leaseStartMs, long leaseTtlMs) {
     if (listed.getCode() != ErrorCode.OK) {
-      return Future.failedFuture(new DataPath.TransferException(listed.getCode(), "no readable replica"));
+      return Future.failedFuture(new SliceTransfer.TransferException(listed.getCode(), "no readable replica"));
     }
     ReplicaDescriptor replica = data.choose(listed.getReplicasList());
     if (replica == null) {
-      return Future.failedFuture(new DataPath.TransferException(ErrorCode.REPLICA_IS_NOT_READY, "no memory replica"));
+      return Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.REPLICA_IS_NOT_READY, "no memory replica"));
     }
     if (listed.getSize() > Integer.MAX_VALUE) {
-      return Future.failedFuture(new DataPath.TransferException(ErrorCode.INVALID_PARAMS, "value too large"));
+      return Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.INVALID_PARAMS, "value too large"));
     }
     return data.read(replica, 0, (int) listed.getSize()).compose(bytes ->
         clock.nowMs() - leaseStartMs >= leaseTtlMs
-            ? Future.failedFuture(new DataPath.TransferException(ErrorCode.LEASE_EXPIRED, "lease expired during read"))
+            ? Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "lease expired during read"))
             : Future.succeededFuture(bytes));
   }
 }

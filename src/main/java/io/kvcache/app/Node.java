@@ -11,6 +11,8 @@ import io.kvcache.replica.ReplicaMetrics;
 import io.kvcache.replica.ReplicaVerticle;
 import io.kvcache.replica.ShardShared;
 import io.micrometer.core.instrument.Gauge;
+import io.kvcache.offload.TaskVerticle;
+import io.kvcache.segment.ReplicationWorker;
 import io.kvcache.segment.SegmentVerticle;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -73,7 +75,8 @@ public final class Node {
           }
           int port = gateways.isEmpty() ? options.grpcPort() : gateways.get(0).actualPort();
           segmentHolder[0] = new SegmentVerticle(context, context.endpoint(port));
-          return vertx.deployVerticle(segmentHolder[0]);
+          return vertx.deployVerticle(segmentHolder[0])
+              .compose(id -> vertx.deployVerticle(new ReplicationWorker(context)));
         })
         .compose(ignored -> {
           SegmentVerticle segment = segmentHolder[0];
@@ -104,7 +107,9 @@ public final class Node {
             shards.add(verticle);
             deployed.add(vertx.deployVerticle(verticle));
           }
-          return Future.all(deployed).compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, shards)));
+          return Future.all(deployed)
+              .compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, shards)))
+              .compose(id -> vertx.deployVerticle(new TaskVerticle(context)));
         });
   }
 

@@ -24,6 +24,7 @@ public final class NodeContext {
   private final SegmentRegistry segmentRegistry = new SegmentRegistry();
   private final NodeLiveness nodeLiveness;
   private volatile DramSegment localSegment;
+  private volatile String sessionToken;
 
   public NodeContext(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters,
                      ClusterMembership membership) {
@@ -72,6 +73,15 @@ public final class NodeContext {
 
   public void publishLocalSegment(DramSegment segment) {
     this.localSegment = segment;
+  }
+
+  /** This storage node's session token with the master (null until its segment is mounted). */
+  public String sessionToken() {
+    return sessionToken;
+  }
+
+  public void publishSessionToken(String token) {
+    this.sessionToken = token;
   }
 
   /** Delivery options for every event-bus request: the configured timeout. */

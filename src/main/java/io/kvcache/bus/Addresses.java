@@ -10,6 +10,8 @@ public final class Addresses {
   public static final String MASTER_INFO = "kv.master.info";
   /** EvictionVerticle on the master: runs a round now and answers with its outcome. */
   public static final String EVICT = "kv.evict";
+  /** TaskVerticle on the master: the copy/move task board. */
+  public static final String TASKS = "kv.tasks";
   /** OffloadVerticle on the master. */
   public static final String OFFLOAD = "kv.offload";
 

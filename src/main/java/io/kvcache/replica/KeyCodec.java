@@ -43,6 +43,17 @@ public final class KeyCodec {
     return null;
   }
 
+  /** The encoded-key prefix of a namespace: every key of it starts with these bytes (and no key of another does). */
+  public static byte[] namespacePrefix(String namespace) {
+    byte[] withEmptyKey = encode(namespace, "");
+    return withEmptyKey;
+  }
+
+  /** True if {@code encoded} belongs to the namespace whose {@link #namespacePrefix} is {@code prefix}. */
+  public static boolean inNamespace(byte[] encoded, byte[] prefix) {
+    return encoded.length >= prefix.length && Arrays.equals(encoded, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
   /** The user-visible key part of an encoded key (namespace stripped). */
   public static String userKey(byte[] encoded) {
     int nsLength = 0;

@@ -23,6 +23,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -137,6 +138,14 @@ public final class ReplicaVerticle extends VerticleBase {
         case EXISTS -> result.setCode(shard.exists(key, hash) ? ErrorCode.OK : ErrorCode.OBJECT_NOT_FOUND);
         case REMOVE -> result.setCode(shard.remove(key, hash, false));
         case REMOVE_FORCE -> result.setCode(shard.remove(key, hash, true));
+        case DESCRIBE -> {
+          ObjectEntry e = shard.find(key, hash);
+          result.setCode(e == null ? ErrorCode.OBJECT_NOT_FOUND : ErrorCode.OK);
+          if (e != null) {
+            result.setSize(e.size());
+            ReplicaDescriptors.readable(e, result::addReplicas);
+          }
+        }
         case REPLICA_LIST -> {
           ErrorCode code = shard.lease(key, hash);
           result.setCode(code);
@@ -196,16 +205,21 @@ public final class ReplicaVerticle extends VerticleBase {
   }
 
   private ShardCount removeAll(ShardRemoveAll r) {
-    if (r.getRegex().isEmpty()) {
-      return ShardCount.newBuilder().setCount(shard.removeMatching(null, r.getForce())).build();
+    Predicate<byte[]> filter = null;
+    if (r.getInNamespace()) {
+      byte[] prefix = r.getNamespacePrefix().toByteArray();
+      filter = key -> KeyCodec.inNamespace(key, prefix);
     }
-    Pattern pattern;
-    try {
-      pattern = Pattern.compile(r.getRegex());
-    } catch (PatternSyntaxException e) {
-      return ShardCount.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build();
+    if (!r.getRegex().isEmpty()) {
+      Pattern pattern;
+      try {
+        pattern = Pattern.compile(r.getRegex());
+      } catch (PatternSyntaxException e) {
+        return ShardCount.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build();
+      }
+      Predicate<byte[]> matches = key -> pattern.matcher(KeyCodec.userKey(key)).find();
+      filter = filter == null ? matches : filter.and(matches);
     }
-    long removed = shard.removeMatching(key -> pattern.matcher(KeyCodec.userKey(key)).find(), r.getForce());
-    return ShardCount.newBuilder().setCount(removed).build();
+    return ShardCount.newBuilder().setCount(shard.removeMatching(filter, r.getForce())).build();
   }
 }

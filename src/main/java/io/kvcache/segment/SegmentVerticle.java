@@ -82,6 +82,7 @@ public final class SegmentVerticle extends VerticleBase {
           if (done.succeeded() && ((SegmentReply) done.result().body()).getCode() == ErrorCode.OK) {
             mounted = true;
             token = ((SegmentReply) done.result().body()).getToken();
+            node.publishSessionToken(token);
             LOG.info("segment " + request.getName() + " mounted with the master");
             if (heartbeatTimer < 0) {
               heartbeatTimer = vertx.setPeriodic(node.options().heartbeatIntervalMs(), id -> heartbeat());
@@ -113,6 +114,7 @@ public final class SegmentVerticle extends VerticleBase {
           if (done.succeeded() && ((HeartbeatReply) done.result().body()).getStatus() == HeartbeatReply.Status.NEED_REMOUNT) {
             LOG.warning("the master no longer knows this node: mounting segment " + node.options().nodeName() + " again");
             mounted = false;
+            node.publishSessionToken(null);
             mount();
           }
         });

@@ -1,46 +1,46 @@
-package io.kvcache.api;
+package io.kvcache.segment;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.UnsafeByteOperations;
 import io.kvcache.app.NodeContext;
 import io.kvcache.bus.Addresses;
+import io.kvcache.bus.BusErrors;
 import io.kvcache.proto.bus.SliceData;
 import io.kvcache.proto.bus.SliceRead;
 import io.kvcache.proto.bus.SliceWrite;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicaDescriptor;
 import io.kvcache.proto.v1.ReplicaType;
-import io.kvcache.segment.DramSegment;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.List;
 
 /**
- * Moves value bytes between a gateway and the segments: a replica in this node's segment is copied directly (no
+ * Moves value bytes between this node and the segments: a replica in this node's segment is copied directly (no
  * event-bus hop), a replica on another node goes through that node's SegmentVerticle.
  *
- * <p>Not thread-safe: one per gateway verticle. Local copies run on the caller's event loop (memory copies, no I/O).
+ * <p>Not thread-safe: one per verticle. Local copies run on the caller's event loop (memory copies, no I/O).
  */
-final class DataPath {
+public final class SliceTransfer {
   private final NodeContext node;
   private final DeliveryOptions options;
 
-  DataPath(NodeContext node) {
+  public SliceTransfer(NodeContext node) {
     this.node = node;
     this.options = node.requestOptions();
   }
 
   /** Writes {@code data} at {@code offsetInValue} of every replica; fails with the first error code. */
-  Future<Void> writeAll(List<ReplicaDescriptor> replicas, long offsetInValue, ByteString data) {
+  public Future<Void> writeAll(List<ReplicaDescriptor> replicas, long offsetInValue, ByteString data) {
     if (replicas.size() == 1) {
       return write(replicas.get(0), offsetInValue, data);
     }
     return Future.all(replicas.stream().map(r -> write(r, offsetInValue, data)).toList()).mapEmpty();
   }
 
-  Future<Void> write(ReplicaDescriptor replica, long offsetInValue, ByteString data) {
+  public Future<Void> write(ReplicaDescriptor replica, long offsetInValue, ByteString data) {
     long at = replica.getOffset() + offsetInValue;
     DramSegment local = localSegmentFor(replica);
     if (local != null) {
@@ -63,7 +63,7 @@ final class DataPath {
         });
   }
 
-  Future<ByteString> read(ReplicaDescriptor replica, long offsetInValue, int length) {
+  public Future<ByteString> read(ReplicaDescriptor replica, long offsetInValue, int length) {
     long at = replica.getOffset() + offsetInValue;
     DramSegment local = localSegmentFor(replica);
     if (local != null) {
@@ -87,7 +87,7 @@ final class DataPath {
   }
 
   /** Prefers a memory replica in this node's segment, then the first memory replica; null if there is none. */
-  ReplicaDescriptor choose(List<ReplicaDescriptor> replicas) {
+  public ReplicaDescriptor choose(List<ReplicaDescriptor> replicas) {
     ReplicaDescriptor firstMemory = null;
     for (ReplicaDescriptor r : replicas) {
       if (r.getType() == ReplicaType.MEMORY) {
@@ -109,16 +109,16 @@ final class DataPath {
   }
 
   /** A failed transfer with the code the key reports. */
-  static final class TransferException extends RuntimeException {
-    final ErrorCode code;
+  public static final class TransferException extends RuntimeException {
+    public final ErrorCode code;
 
-    TransferException(ErrorCode code, String message) {
+    public TransferException(ErrorCode code, String message) {
       super(message, null, false, false);
       this.code = code;
     }
   }
 
-  static ErrorCode codeOf(Throwable failure) {
+  public static ErrorCode codeOf(Throwable failure) {
     return failure instanceof TransferException t ? t.code : ErrorCode.TRANSFER_FAIL;
   }
 }
