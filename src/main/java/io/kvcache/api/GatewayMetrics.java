@@ -19,7 +19,10 @@ final class GatewayMetrics {
     bytesOut = Counter.builder("kvstore_gateway_bytes_out").description("Value bytes sent by gets").register(registry);
   }
 
-  /** Counts one call of {@code op} with {@code items} keys of which {@code failedItems} did not succeed. */
+  /**
+   * Counts one call of {@code op} with {@code items} keys of which {@code failedItems} did not succeed; a call with some
+   * but not all keys failed is also a partial success (the reference's batch metric).
+   */
   void record(String op, int items, int failedItems) {
     Counter[] c = byOp.computeIfAbsent(op, this::register);
     c[0].increment();
@@ -27,6 +30,9 @@ final class GatewayMetrics {
     if (failedItems > 0) {
       c[2].increment();
       c[3].increment(failedItems);
+      if (failedItems < items) {
+        c[4].increment();
+      }
     }
   }
 
@@ -38,6 +44,8 @@ final class GatewayMetrics {
             .register(registry),
         Counter.builder("kvstore_gateway_failed_items").tag("op", op).description("Keys that failed")
             .register(registry),
+        Counter.builder("kvstore_gateway_partial_successes").tag("op", op)
+            .description("Batch calls where some keys succeeded and some failed").register(registry),
     };
   }
 }

@@ -107,6 +107,7 @@ public final class Node {
             shards.add(verticle);
             deployed.add(vertx.deployVerticle(verticle));
           }
+          context.publishMaster(new MasterView(shared, shards));
           return Future.all(deployed)
               .compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, shards)))
               .compose(id -> vertx.deployVerticle(new TaskVerticle(context)));

@@ -25,6 +25,7 @@ public final class NodeContext {
   private final NodeLiveness nodeLiveness;
   private volatile DramSegment localSegment;
   private volatile String sessionToken;
+  private volatile MasterView master;
 
   public NodeContext(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters,
                      ClusterMembership membership) {
@@ -73,6 +74,15 @@ public final class NodeContext {
 
   public void publishLocalSegment(DramSegment segment) {
     this.localSegment = segment;
+  }
+
+  /** The master's shards and shared state (null unless this node runs the master role). */
+  public MasterView master() {
+    return master;
+  }
+
+  public void publishMaster(MasterView view) {
+    this.master = view;
   }
 
   /** This storage node's session token with the master (null until its segment is mounted). */

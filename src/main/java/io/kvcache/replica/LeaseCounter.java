@@ -1,9 +1,10 @@
 package io.kvcache.replica;
 
 /**
- * Counts the objects of a shard whose read lease is live, without scanning them: each live lease is counted in the
- * bucket of the second its deadline falls in, extending a lease moves it to a later bucket, and buckets whose second
- * has passed are emptied as time moves on. Exact to the second; O(1) per grant.
+ * Counts the objects of a shard whose read lease is live, without scanning them: each granted lease is counted in the
+ * bucket of the second its deadline falls in, extending a live lease moves it to a later bucket, and a bucket is emptied
+ * once its second is over. Only deadlines set by {@link #granted} are counted (PutEnd's "lease = now" is not a lease).
+ * The count may include leases that expired less than a second ago; O(1) per grant.
  *
  * <p>Not thread-safe: one per shard; {@link #live()} may be read racily by a metrics thread.
  */
@@ -21,7 +22,7 @@ public final class LeaseCounter {
   /** Records a lease moving from {@code oldDeadlineMs} (0 or past: none) to {@code newDeadlineMs} (&gt; now). */
   public void granted(long oldDeadlineMs, long newDeadlineMs, long nowMs) {
     advance(nowMs);
-    if (stillCounted(oldDeadlineMs)) {
+    if (oldDeadlineMs > nowMs) {
       perSecond[bucket(oldDeadlineMs)]--;
     } else {
       live++;
@@ -32,15 +33,10 @@ public final class LeaseCounter {
   /** Forgets the lease of an object that is going away (deadline {@code deadlineMs}). */
   public void dropped(long deadlineMs, long nowMs) {
     advance(nowMs);
-    if (stillCounted(deadlineMs)) {
+    if (deadlineMs > nowMs) {
       perSecond[bucket(deadlineMs)]--;
       live--;
     }
-  }
-
-  /** A deadline is in the count until the bucket of its second is emptied (which happens once that second is over). */
-  private boolean stillCounted(long deadlineMs) {
-    return deadlineMs > 0 && deadlineMs / 1000 > clearedThroughSecond;
   }
 
   /** Live leases as of the last call that moved time ({@link #advance}). */
