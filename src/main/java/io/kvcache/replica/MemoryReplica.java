@@ -3,27 +3,30 @@ package io.kvcache.replica;
 import io.kvcache.alloc.Segment;
 
 /**
- * A replica in a storage node's DRAM segment: the segment, the allocator handle (to free it) and the byte offset (to
- * read and write it). The segment reference acts like the reference's weak pointer: once the segment is unmounted the
- * replica is invalid and freeing it is a no-op.
+ * A replica in a storage node's DRAM segment: the segment and the allocator handle (to free it, and to find its byte
+ * offset — not stored, to keep the replica at 32 bytes). The segment reference acts like the reference's weak pointer:
+ * once the segment is unmounted the replica is invalid and freeing it is a no-op.
  */
 public final class MemoryReplica extends Replica {
   final Segment segment;
   final long handle;
-  final long offset;
 
-  MemoryReplica(Segment segment, long handle, long offset) {
+  MemoryReplica(Segment segment, long handle) {
     this.segment = segment;
     this.handle = handle;
-    this.offset = offset;
   }
 
   public Segment segment() {
     return segment;
   }
 
+  /** Byte offset in the segment (asks the segment's allocator); -1 once the segment is unmounted. */
   public long offset() {
-    return offset;
+    try {
+      return segment.offsetOf(handle);
+    } catch (IllegalStateException unmounted) {
+      return -1; // the segment went away under us; the replica is invalid and nobody can read or write it
+    }
   }
 
   /**

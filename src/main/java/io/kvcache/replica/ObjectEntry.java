@@ -1,10 +1,11 @@
 package io.kvcache.replica;
 
 /**
- * Metadata of one object: key, size, read lease, pins and its replicas. Kept small on purpose (about 56 bytes plus the
- * key array): a shard may hold tens of millions. The replicas field holds a single {@link Replica} in the common
- * one-replica case and a {@code Replica[]} otherwise, hidden behind {@link #replicaCount()} / {@link #replica(int)}.
- * State that only exists while a put is in flight lives in {@link PendingPut}, dropped at PutEnd.
+ * Metadata of one object: key, size, read lease, flags and its replicas. Kept small on purpose (48 bytes plus the key
+ * array and the replicas): a master may hold tens of millions. The replicas field holds a single {@link Replica} in the
+ * common one-replica case and a {@code Replica[]} otherwise, hidden behind {@link #replicaCount()} / {@link #replica}.
+ * State that only exists while a put is in flight lives in {@link PendingPut} (dropped at PutEnd); the rarely used soft
+ * pin and group live in {@link Extras}. The key hash is not stored: the table recomputes it when it moves an entry.
  *
  * <p>Not thread-safe: owned by one shard.
  */
@@ -14,19 +15,49 @@ public final class ObjectEntry {
   static final int REPLICATION_TASK = 4; // a copy or move task holds the object
 
   final byte[] key;
-  final int hash;
   final long size;
   long leaseDeadlineMs;   // reads are protected until then; 0 = never leased (expired)
-  long softPinDeadlineMs; // soft-pinned until then; 0 = not soft-pinned
   int flags;
   private Object replicas; // Replica, Replica[] or null
   PendingPut pending;
-  Groups.Group group;      // null for an object outside any group
+  private Extras extras;  // null unless soft-pinned or grouped
 
-  ObjectEntry(byte[] key, int hash, long size) {
+  ObjectEntry(byte[] key, long size) {
     this.key = key;
-    this.hash = hash;
     this.size = size;
+  }
+
+  /** Soft-pinned until then; 0 = not soft-pinned. */
+  long softPinDeadlineMs() {
+    return extras == null ? 0 : extras.softPinDeadlineMs;
+  }
+
+  void setSoftPinDeadlineMs(long deadlineMs) {
+    extras().softPinDeadlineMs = deadlineMs;
+  }
+
+  /** The object's group; null for an object outside any group. */
+  public Groups.Group group() {
+    return extras == null ? null : extras.group;
+  }
+
+  void setGroup(Groups.Group group) {
+    if (group != null || extras != null) {
+      extras().group = group;
+    }
+  }
+
+  private Extras extras() {
+    if (extras == null) {
+      extras = new Extras();
+    }
+    return extras;
+  }
+
+  /** The seldom-used part of an object's state. */
+  private static final class Extras {
+    long softPinDeadlineMs;
+    Groups.Group group;
   }
 
   public byte[] key() {
@@ -54,16 +85,13 @@ public final class ObjectEntry {
   }
 
   public boolean isSoftPinned(long nowMs) {
-    return softPinDeadlineMs > nowMs;
+    return softPinDeadlineMs() > nowMs;
   }
 
   /** A read lease protects the object: its own, or (for a group member) any member's. */
   public boolean hasLease(long nowMs) {
+    Groups.Group group = group();
     return leaseDeadlineMs > nowMs || (group != null && group.hasLease(nowMs));
-  }
-
-  public Groups.Group group() {
-    return group;
   }
 
   public int replicaCount() {

@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * The objects of one shard: an open-addressing hash table (linear probing, backward-shift deletion, no tombstones) from
  * encoded key to {@link ObjectEntry}. Compared with {@code HashMap} it saves the 32-byte node per object, which matters
- * with tens of millions of small keys; the entry caches its key hash so probing compares hashes before keys.
+ * with tens of millions of small keys. Entries do not store their hash (4 bytes each, 8 after alignment): probing
+ * compares keys directly (length first), and the hash is recomputed only when an entry moves (deletion, growth).
  *
  * <p>Not thread-safe: owned by one shard, used from its event loop only.
  */
@@ -41,24 +42,24 @@ public final class ObjectTable {
       if (e == null) {
         return null;
       }
-      if (e.hash == hash && Arrays.equals(e.key, key)) {
+      if (Arrays.equals(e.key, key)) {
         return e;
       }
     }
   }
 
-  /** Inserts an entry whose key is not present. */
-  public void insert(ObjectEntry entry) {
+  /** Inserts an entry whose key (with hash {@code hash}) is not present. */
+  public void insert(ObjectEntry entry, int hash) {
     if (size + 1 > resizeAt) {
       rehash(slots.length * 2);
     }
-    place(slots, mask, entry);
+    place(slots, mask, entry, hash);
     size++;
   }
 
   /** Removes {@code entry} (by identity); returns false if it is not in the table. */
   public boolean remove(ObjectEntry entry) {
-    int i = entry.hash & mask;
+    int i = KeyCodec.hash(entry.key) & mask;
     while (slots[i] != entry) {
       if (slots[i] == null) {
         return false;
@@ -68,7 +69,7 @@ public final class ObjectTable {
     // Backward-shift: pull later members of the probe run into the hole so lookups never stop early.
     int hole = i;
     for (int j = (hole + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
-      int home = slots[j].hash & mask;
+      int home = KeyCodec.hash(slots[j].key) & mask;
       boolean homeOutsideGap = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
       if (homeOutsideGap) {
         slots[hole] = slots[j];
@@ -83,8 +84,8 @@ public final class ObjectTable {
     return true;
   }
 
-  private static void place(ObjectEntry[] table, int mask, ObjectEntry entry) {
-    int i = entry.hash & mask;
+  private static void place(ObjectEntry[] table, int mask, ObjectEntry entry, int hash) {
+    int i = hash & mask;
     while (table[i] != null) {
       i = (i + 1) & mask;
     }
@@ -96,7 +97,7 @@ public final class ObjectTable {
     allocate(capacity);
     for (ObjectEntry e : old) {
       if (e != null) {
-        place(slots, mask, e);
+        place(slots, mask, e, KeyCodec.hash(e.key));
       }
     }
   }

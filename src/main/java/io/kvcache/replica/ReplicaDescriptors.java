@@ -36,7 +36,7 @@ public final class ReplicaDescriptors {
           .setSegmentName(m.segment.name())
           .setNodeId(m.segment.nodeId())
           .setEndpoint(m.segment.endpoint())
-          .setOffset(m.offset);
+          .setOffset(m.offset());
     }
     return d.build();
   }

@@ -129,16 +129,16 @@ public final class ReplicaShard {
     if (placed < replicaNum) {
       metrics.putStartPartialAllocations.increment();
     }
-    ObjectEntry e = new ObjectEntry(key, hash, size);
+    ObjectEntry e = new ObjectEntry(key, size);
     for (int i = 0; i < placed; i++) {
-      e.addReplica(new MemoryReplica(placement.segment(i), placement.handle(i), placement.offset(i)));
+      e.addReplica(new MemoryReplica(placement.segment(i), placement.handle(i)));
     }
     e.flags = ObjectEntry.PROCESSING | (config.getHardPin() ? ObjectEntry.HARD_PINNED : 0);
     e.pending = new ObjectEntry.PendingPut(writer, now, softPinTtl);
     if (!config.getGroupId().isEmpty()) {
-      e.group = shared.groups().join(config.getGroupId());
+      e.setGroup(shared.groups().join(config.getGroupId()));
     }
-    objects.insert(e);
+    objects.insert(e, hash);
     processing.add(e);
     return ErrorCode.OK;
   }
@@ -178,7 +178,7 @@ public final class ReplicaShard {
       }
     }
     if (e.pending.softPinTtlMs > 0) {
-      e.softPinDeadlineMs = now + e.pending.softPinTtlMs; // the pin starts when the value becomes readable
+      e.setSoftPinDeadlineMs(now + e.pending.softPinTtlMs); // the pin starts when the value becomes readable
     }
     e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, now); // readable and immediately evictable (reference item 16)
     finishProcessing(e);
@@ -276,8 +276,8 @@ public final class ReplicaShard {
       leases.granted(e.leaseDeadlineMs, deadline, now);
       e.leaseDeadlineMs = deadline;
     }
-    if (e.group != null) {
-      e.group.extendLease(deadline);
+    if (e.group() != null) {
+      e.group().extendLease(deadline);
     }
   }
 
@@ -497,9 +497,9 @@ public final class ReplicaShard {
     pins.releaseAll(e);
     replication.forget(e);
     leases.dropped(e.leaseDeadlineMs, clock.nowMs());
-    if (e.group != null) {
-      shared.groups().leave(e.group);
-      e.group = null;
+    if (e.group() != null) {
+      shared.groups().leave(e.group());
+      e.setGroup(null);
     }
     objects.remove(e);
     if (e.isProcessing()) {

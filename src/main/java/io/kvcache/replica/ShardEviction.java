@@ -46,9 +46,10 @@ final class ShardEviction {
       }
       base++;
       boolean soft = e.isSoftPinned(now);
-      if (e.group != null) {
-        if (!e.group.hasLease(now) && (!soft || allowSoftPinned)) {
-          groups.merge(e.group, 1, Integer::sum);
+      Groups.Group group = e.group();
+      if (group != null) {
+        if (!group.hasLease(now) && (!soft || allowSoftPinned)) {
+          groups.merge(group, 1, Integer::sum);
         }
       } else if (e.leaseDeadlineMs <= now) {
         if (!soft) {
@@ -73,7 +74,7 @@ final class ShardEviction {
       Oldest<ObjectEntry> oldest = new Oldest<>(count);
       for (int i = 0; i < objects.capacity(); i++) {
         ObjectEntry e = objects.at(i);
-        if (e != null && e.group == null && !e.isHardPinned() && e.leaseDeadlineMs <= now
+        if (e != null && e.group() == null && !e.isHardPinned() && e.leaseDeadlineMs <= now
             && e.isSoftPinned(now) == softPinned && hasEvictableReplica(e)) {
           oldest.offer(e.leaseDeadlineMs, e);
         }
@@ -83,7 +84,7 @@ final class ShardEviction {
     if (!groups.isEmpty()) {
       for (int i = 0; i < objects.capacity(); i++) {
         ObjectEntry e = objects.at(i);
-        if (e != null && e.group != null && groups.contains(e.group) && !e.group.hasLease(now) && !e.isHardPinned()
+        if (e != null && e.group() != null && groups.contains(e.group()) && !e.group().hasLease(now) && !e.isHardPinned()
             && (allowSoftPinned || !e.isSoftPinned(now)) && hasEvictableReplica(e)) {
           chosen.add(e);
         }

@@ -115,7 +115,7 @@ public final class ShardReplication {
         created.forEach(r -> r.release(e.size));
         return fail(ErrorCode.NO_AVAILABLE_HANDLE);
       }
-      MemoryReplica r = new MemoryReplica(target, handle, target.offsetOf(handle));
+      MemoryReplica r = new MemoryReplica(target, handle);
       r.isTaskTarget = true;
       created.add(r);
     }

@@ -14,7 +14,7 @@ class ObjectTableTest {
 
   private static ObjectEntry entry(String key) {
     byte[] k = KeyCodec.encode("", key);
-    return new ObjectEntry(k, KeyCodec.hash(k), 1);
+    return new ObjectEntry(k, 1);
   }
 
   @Test
@@ -29,7 +29,7 @@ class ObjectTableTest {
       assertSame(model.get(key), found, key);
       if (found == null) {
         ObjectEntry e = entry(key);
-        table.insert(e);
+        table.insert(e, KeyCodec.hash(e.key));
         model.put(key, e);
       } else if (random.nextBoolean()) {
         assertTrue(table.remove(found));
@@ -46,7 +46,8 @@ class ObjectTableTest {
   @Test
   void removingAnAbsentEntryChangesNothing() {
     ObjectTable table = new ObjectTable();
-    table.insert(entry("a"));
+    ObjectEntry a = entry("a");
+    table.insert(a, KeyCodec.hash(a.key));
     assertFalse(table.remove(entry("a")), "a different entry object with the same key is not in the table");
     assertEquals(1, table.size());
   }
@@ -57,7 +58,7 @@ class ObjectTableTest {
     List<ObjectEntry> all = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
       ObjectEntry e = entry("x" + i);
-      table.insert(e);
+      table.insert(e, KeyCodec.hash(e.key));
       all.add(e);
     }
     int seen = 0;

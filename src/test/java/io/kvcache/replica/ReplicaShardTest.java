@@ -200,9 +200,9 @@ class ReplicaShardTest {
     f.clock.advance(5_000);
     assertFalse(f.find("a").isSoftPinned(f.clock.nowMs()), "not pinned before PutEnd");
     f.putEnd("a");
-    assertEquals(f.clock.nowMs() + 1_800_000, f.find("a").softPinDeadlineMs);
+    assertEquals(f.clock.nowMs() + 1_800_000, f.find("a").softPinDeadlineMs());
     f.lease("a");
-    assertEquals(f.clock.nowMs() + 1_800_000, f.find("a").softPinDeadlineMs, "reads do not extend the pin");
+    assertEquals(f.clock.nowMs() + 1_800_000, f.find("a").softPinDeadlineMs(), "reads do not extend the pin");
   }
 
   @Test

@@ -1,0 +1,137 @@
+package io.kvcache.bench;
+
+import com.google.protobuf.ByteString;
+import io.kvcache.api.GrpcTransport;
+import io.kvcache.proto.v1.*;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.WriteStream;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Keys per second through the gRPC API with batches (as engines call it): BatchPut of small values, BatchExists and
+ * BatchGet of {@code --batch} keys, {@code --clients} connections with one batch in flight each. Puts write fresh keys
+ * (the store does not overwrite); exists/get probe random keys of the put set.
+ * Prints {@code RESULT op=<batch_put|batch_exists|batch_get> batch=<n> keys_per_s=<k/s> seconds=<s>}.
+ */
+public final class MetadataLoad {
+  private MetadataLoad() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = Args.parse(args);
+    int port = Integer.parseInt(a.getOrDefault("port", "50051"));
+    int clients = Integer.parseInt(a.getOrDefault("clients", "8"));
+    int batch = Integer.parseInt(a.getOrDefault("batch", "128"));
+    int valueSize = Integer.parseInt(a.getOrDefault("value", "4096"));
+    int keys = Integer.parseInt(a.getOrDefault("keys", "100000"));
+    double seconds = Double.parseDouble(a.getOrDefault("seconds", "10"));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(clients, 4)));
+    try {
+      List<KvStoreGrpcClient> conns = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L << 20),
+            GrpcTransport.clientOptions(64L << 20));
+        conns.add(KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, "127.0.0.1")));
+      }
+      byte[] raw = new byte[valueSize];
+      new SplittableRandom(1).nextBytes(raw);
+      ByteString value = ByteString.copyFrom(raw);
+      conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
+      // warm-up, then the timed put phase; the put set is what exists/get probe afterwards
+      run(conns, Math.min(2, seconds), "batch_put", batch, keys, value, "warm", false);
+      conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
+      long putKeys = run(conns, seconds, "batch_put", batch, keys, value, "k", true);
+      int probeSpace = (int) Math.min(putKeys, keys);
+      run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true);
+      run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true);
+      conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Runs {@code op} on every connection for {@code seconds}; returns keys processed (for puts: keys stored). */
+  private static long run(List<KvStoreGrpcClient> conns, double seconds, String op, int batch, int keySpace,
+                          ByteString value, String prefix, boolean report) throws Exception {
+    AtomicLong keysDone = new AtomicLong();
+    AtomicLong nextKey = new AtomicLong();
+    long start = System.nanoTime();
+    long deadline = start + (long) (seconds * 1e9);
+    List<Future<Void>> done = new ArrayList<>();
+    for (int c = 0; c < conns.size(); c++) {
+      KvStoreGrpcClient client = conns.get(c);
+      SplittableRandom random = new SplittableRandom(c);
+      Promise<Void> finished = Promise.promise();
+      done.add(finished.future());
+      new Object() {
+        void step() {
+          if (System.nanoTime() >= deadline || (op.equals("batch_put") && nextKey.get() >= keySpace)) {
+            finished.tryComplete();
+            return;
+          }
+          Future<Integer> call = switch (op) {
+            case "batch_put" -> put();
+            case "batch_exists" -> client.batchExists(BatchExistsRequest.newBuilder().addAllKeys(probe()).build())
+                .map(r -> (int) r.getExistsList().stream().filter(b -> b).count());
+            default -> client.batchGet(BatchGetRequest.newBuilder().addAllKeys(probe()).build()).compose(stream -> {
+              Promise<Integer> hits = Promise.promise();
+              int[] n = {0};
+              stream.handler(chunk -> chunk.getItemsList().forEach(i -> n[0] += i.getCode() == ErrorCode.OK ? 1 : 0));
+              stream.endHandler(v -> hits.complete(n[0]));
+              stream.exceptionHandler(hits::tryFail);
+              return hits.future();
+            });
+          };
+          call.onComplete(ar -> {
+            if (ar.failed()) {
+              finished.tryFail(ar.cause());
+              return;
+            }
+            keysDone.addAndGet(ar.result());
+            step();
+          });
+        }
+
+        Future<Integer> put() {
+          long first = nextKey.getAndAdd(batch);
+          BatchPutChunk.Builder chunk = BatchPutChunk.newBuilder();
+          for (long k = first; k < first + batch && k < keySpace; k++) {
+            chunk.addItems(PutItem.newBuilder().setKey(prefix + k).setValue(value));
+          }
+          BatchPutChunk body = chunk.build();
+          return client.batchPut((WriteStream<BatchPutChunk> s, Throwable failure) -> {
+            if (failure == null) {
+              s.end(body);
+            }
+          }).map(BatchPutReply::getStored);
+        }
+
+        List<String> probe() {
+          List<String> out = new ArrayList<>(batch);
+          for (int i = 0; i < batch; i++) {
+            out.add(prefix + random.nextInt(keySpace));
+          }
+          return out;
+        }
+      }.step();
+    }
+    Future.all(done).await(600, TimeUnit.SECONDS);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    if (report) {
+      System.out.printf("RESULT op=%s batch=%d keys=%d seconds=%.2f keys_per_s=%.0f%n", op, batch, keysDone.get(), elapsed,
+          keysDone.get() / elapsed);
+    }
+    return keysDone.get();
+  }
+}
