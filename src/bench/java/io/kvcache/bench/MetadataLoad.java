@@ -36,6 +36,7 @@ public final class MetadataLoad {
     int valueSize = Integer.parseInt(a.getOrDefault("value", "4096"));
     int keys = Integer.parseInt(a.getOrDefault("keys", "100000"));
     double seconds = Double.parseDouble(a.getOrDefault("seconds", "10"));
+    java.util.Set<String> ops = java.util.Set.of(a.getOrDefault("ops", "put,exists,get").split(","));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(clients, 4)));
     try {
       List<KvStoreGrpcClient> conns = new ArrayList<>();
@@ -53,8 +54,12 @@ public final class MetadataLoad {
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
       long putKeys = run(conns, seconds, "batch_put", batch, keys, value, "k", true);
       int probeSpace = (int) Math.min(putKeys, keys);
-      run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true);
-      run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true);
+      if (ops.contains("exists")) {
+        run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true);
+      }
+      if (ops.contains("get")) {
+        run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true);
+      }
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);

@@ -52,8 +52,8 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    MasterDirectory master = new MasterDirectory(vertx, node.requestOptions());
-    metadata = new MetadataClient(vertx, master, node.requestOptions());
+    MasterDirectory master = new MasterDirectory(node);
+    metadata = new MetadataClient(node, master);
     SliceTransfer data = new SliceTransfer(node);
     reads = new ReadFlow(data, MillisClock.MONOTONIC);
     metrics = new GatewayMetrics(node.meters());

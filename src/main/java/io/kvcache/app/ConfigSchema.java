@@ -52,7 +52,7 @@ public final class ConfigSchema {
   // --- data path
   public static final ConfigKey SEGMENT_SIZE = key("segment_size", Kind.BYTES, GIB, 0, 1L << 40, null,
       "DRAM this storage node contributes (0: mounts no segment)");
-  public static final ConfigKey MAX_VALUE_SIZE = key("max_value_size", Kind.BYTES, 64 * MIB, 1, 1L << 31, null,
+  public static final ConfigKey MAX_VALUE_SIZE = key("max_value_size", Kind.BYTES, 64 * MIB, 1, (1L << 31) - 1, null,
       "Largest value accepted by put (gRPC message limits are raised to match)");
   public static final ConfigKey MAX_KEY_SIZE = num("max_key_size", Kind.INT, 4096, 1, 1 << 20,
       "Largest key (namespace plus key, in UTF-8 bytes)");

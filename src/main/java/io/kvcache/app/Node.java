@@ -1,5 +1,6 @@
 package io.kvcache.app;
 
+import io.kvcache.alloc.AllocationStrategies;
 import io.kvcache.alloc.AllocationVerticle;
 import io.kvcache.api.GatewayVerticle;
 import io.kvcache.bus.Addresses;
@@ -9,6 +10,7 @@ import io.kvcache.replica.EvictionVerticle;
 import io.kvcache.replica.MillisClock;
 import io.kvcache.replica.ReplicaMetrics;
 import io.kvcache.replica.ReplicaVerticle;
+import io.kvcache.replica.ShardService;
 import io.kvcache.replica.ShardShared;
 import io.micrometer.core.instrument.Gauge;
 import io.kvcache.offload.TaskVerticle;
@@ -100,12 +102,13 @@ public final class Node {
               new ReplicaMetrics(context.meters()), MillisClock.MONOTONIC);
           Gauge.builder("kvstore_replica_live_pins", shared.livePins(), AtomicLong::get)
               .description("Replicas pinned against eviction by copy, move and offload tasks").register(context.meters());
-          List<ReplicaVerticle> shards = new ArrayList<>();
+          List<ShardService> shards = new ArrayList<>();
           List<Future<String>> deployed = new ArrayList<>();
           for (int shard = 0; shard < context.options().replicaShards(); shard++) {
-            ReplicaVerticle verticle = new ReplicaVerticle(context, shard, shared);
-            shards.add(verticle);
-            deployed.add(vertx.deployVerticle(verticle));
+            ShardService service = new ShardService(shard, shared,
+                AllocationStrategies.create(context.options().allocationStrategy(), System.nanoTime() ^ shard));
+            shards.add(service);
+            deployed.add(vertx.deployVerticle(new ReplicaVerticle(context, service)));
           }
           context.publishMaster(new MasterView(shared, shards));
           return Future.all(deployed)

@@ -18,8 +18,8 @@ import java.util.logging.Logger;
 
 /**
  * Drives eviction on the master: checks every {@code eviction_check_interval_ms} whether DRAM use passed the high
- * watermark or a put found no space, and runs one {@link EvictionRound} at a time over the shards (each step on that
- * shard's own event loop). Puts that found the store full ask on {@link Addresses#EVICT} and get the outcome of the
+ * watermark or a put found no space, and runs one {@link EvictionRound} at a time over the shards (each step under
+ * that shard's lock, so the shards keep serving between steps). Puts that found the store full ask on {@link Addresses#EVICT} and get the outcome of the
  * next round. A round that frees nothing backs off (up to a second) instead of rescanning every tick.
  */
 public final class EvictionVerticle extends VerticleBase {
@@ -28,14 +28,14 @@ public final class EvictionVerticle extends VerticleBase {
 
   private final NodeContext node;
   private final ShardShared shared;
-  private final List<ReplicaVerticle> shards;
+  private final List<ShardService> shards;
   private final List<Promise<EvictReply>> waiting = new ArrayList<>();
   private boolean running;
   private long idleUntilMs;
   private long backoffMs;
   private long timer = -1;
 
-  public EvictionVerticle(NodeContext node, ShardShared shared, List<ReplicaVerticle> shards) {
+  public EvictionVerticle(NodeContext node, ShardShared shared, List<ShardService> shards) {
     this.node = node;
     this.shared = shared;
     this.shards = List.copyOf(shards);
@@ -113,8 +113,6 @@ public final class EvictionVerticle extends VerticleBase {
   }
 
   private <T> CompletableFuture<List<T>> onEachShard(Function<ReplicaShard, T> step) {
-    List<CompletableFuture<T>> calls = shards.stream().map(s -> s.call(step)).toList();
-    return CompletableFuture.allOf(calls.toArray(new CompletableFuture[0]))
-        .thenApply(ignored -> calls.stream().map(CompletableFuture::join).toList());
+    return CompletableFuture.completedFuture(shards.stream().map(s -> s.call(step)).toList());
   }
 }

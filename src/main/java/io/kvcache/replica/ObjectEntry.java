@@ -5,7 +5,8 @@ package io.kvcache.replica;
  * array and the replicas): a master may hold tens of millions. The replicas field holds a single {@link Replica} in the
  * common one-replica case and a {@code Replica[]} otherwise, hidden behind {@link #replicaCount()} / {@link #replica}.
  * State that only exists while a put is in flight lives in {@link PendingPut} (dropped at PutEnd); the rarely used soft
- * pin and group live in {@link Extras}. The key hash is not stored: the table recomputes it when it moves an entry.
+ * pin and group live in {@link Extras}. The size is 32 bits (values are capped below 2 GiB by config), which pays for
+ * caching the key hash: probing compares hashes before touching keys.
  *
  * <p>Not thread-safe: owned by one shard.
  */
@@ -15,16 +16,21 @@ public final class ObjectEntry {
   static final int REPLICATION_TASK = 4; // a copy or move task holds the object
 
   final byte[] key;
-  final long size;
+  final int hash;
+  final int size;
   long leaseDeadlineMs;   // reads are protected until then; 0 = never leased (expired)
   int flags;
   private Object replicas; // Replica, Replica[] or null
   PendingPut pending;
   private Extras extras;  // null unless soft-pinned or grouped
 
-  ObjectEntry(byte[] key, long size) {
+  ObjectEntry(byte[] key, int hash, long size) {
+    if (size <= 0 || size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("object size " + size + " outside [1, 2^31)");
+    }
     this.key = key;
-    this.size = size;
+    this.hash = hash;
+    this.size = (int) size;
   }
 
   /** Soft-pinned until then; 0 = not soft-pinned. */

@@ -5,8 +5,7 @@ import java.util.Arrays;
 /**
  * The objects of one shard: an open-addressing hash table (linear probing, backward-shift deletion, no tombstones) from
  * encoded key to {@link ObjectEntry}. Compared with {@code HashMap} it saves the 32-byte node per object, which matters
- * with tens of millions of small keys. Entries do not store their hash (4 bytes each, 8 after alignment): probing
- * compares keys directly (length first), and the hash is recomputed only when an entry moves (deletion, growth).
+ * with tens of millions of small keys. Entries carry their key hash, so a probe touches a key only when hashes match.
  *
  * <p>Not thread-safe: owned by one shard, used from its event loop only.
  */
@@ -42,24 +41,24 @@ public final class ObjectTable {
       if (e == null) {
         return null;
       }
-      if (Arrays.equals(e.key, key)) {
+      if (e.hash == hash && Arrays.equals(e.key, key)) {
         return e;
       }
     }
   }
 
-  /** Inserts an entry whose key (with hash {@code hash}) is not present. */
-  public void insert(ObjectEntry entry, int hash) {
+  /** Inserts an entry whose key is not present. */
+  public void insert(ObjectEntry entry) {
     if (size + 1 > resizeAt) {
       rehash(slots.length * 2);
     }
-    place(slots, mask, entry, hash);
+    place(slots, mask, entry);
     size++;
   }
 
   /** Removes {@code entry} (by identity); returns false if it is not in the table. */
   public boolean remove(ObjectEntry entry) {
-    int i = KeyCodec.hash(entry.key) & mask;
+    int i = entry.hash & mask;
     while (slots[i] != entry) {
       if (slots[i] == null) {
         return false;
@@ -69,7 +68,7 @@ public final class ObjectTable {
     // Backward-shift: pull later members of the probe run into the hole so lookups never stop early.
     int hole = i;
     for (int j = (hole + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
-      int home = KeyCodec.hash(slots[j].key) & mask;
+      int home = slots[j].hash & mask;
       boolean homeOutsideGap = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
       if (homeOutsideGap) {
         slots[hole] = slots[j];
@@ -84,8 +83,8 @@ public final class ObjectTable {
     return true;
   }
 
-  private static void place(ObjectEntry[] table, int mask, ObjectEntry entry, int hash) {
-    int i = hash & mask;
+  private static void place(ObjectEntry[] table, int mask, ObjectEntry entry) {
+    int i = entry.hash & mask;
     while (table[i] != null) {
       i = (i + 1) & mask;
     }
@@ -97,7 +96,7 @@ public final class ObjectTable {
     allocate(capacity);
     for (ObjectEntry e : old) {
       if (e != null) {
-        place(slots, mask, e, KeyCodec.hash(e.key));
+        place(slots, mask, e);
       }
     }
   }

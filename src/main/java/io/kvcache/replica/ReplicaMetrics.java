@@ -5,8 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
- * Meters shared by all shards of a master ({@code kvstore_replica_*}). Micrometer counters are thread-safe, so shards
- * on different event loops update them directly.
+ * Meters shared by all shards of a master ({@code kvstore_replica_*}) for events that are rare per key (allocation
+ * failures, preemptions, eviction rounds). Per-key counts (hits, misses) are plain fields of each shard, exported by
+ * function counters, so the hot path never contends on a shared counter.
  */
 public final class ReplicaMetrics {
   final Counter putStartAllocFailures;
@@ -14,11 +15,6 @@ public final class ReplicaMetrics {
   final Counter putStartDiscarded;
   final Counter putStartReleased;
   final Counter discardedStagingBytes;
-  final Counter memoryHits;
-  final Counter memoryHitBytes;
-  final Counter diskHits;
-  final Counter diskHitBytes;
-  final Counter getMisses;
   public final Counter evictionsAttempted;
   public final Counter evictionsSuccessful;
   public final Counter evictedKeys;
@@ -35,27 +31,11 @@ public final class ReplicaMetrics {
         "Parked PROCESSING buffers given back after the release timeout");
     discardedStagingBytes = counter(registry, "kvstore_replica_put_start_discarded_staging_bytes",
         "Bytes of PROCESSING buffers parked by preemption or abandonment");
-    memoryHits = counter(registry, "kvstore_replica_mem_cache_hits", "Reads served by a memory replica");
-    memoryHitBytes = counter(registry, "kvstore_replica_mem_cache_hit_bytes", "Bytes of reads served from memory");
-    diskHits = counter(registry, "kvstore_replica_disk_cache_hits", "Reads served by an SSD replica");
-    diskHitBytes = counter(registry, "kvstore_replica_disk_cache_hit_bytes", "Bytes of reads served from SSD");
-    getMisses = counter(registry, "kvstore_replica_get_misses", "Replica-list requests for absent objects");
     evictionsAttempted = counter(registry, "kvstore_replica_evictions_attempted", "Eviction rounds run");
     evictionsSuccessful = counter(registry, "kvstore_replica_evictions_successful",
         "Eviction rounds that freed something (evicted objects or released parked buffers)");
     evictedKeys = counter(registry, "kvstore_replica_evicted_keys", "Objects whose memory replicas were evicted");
     evictedBytes = counter(registry, "kvstore_replica_evicted_bytes", "Memory bytes freed by eviction");
-  }
-
-  /** Counts a read by the tier of the replica that will serve it. */
-  void recordHit(Replica first, long bytes) {
-    if (first.isMemory()) {
-      memoryHits.increment();
-      memoryHitBytes.increment(bytes);
-    } else {
-      diskHits.increment();
-      diskHitBytes.increment(bytes);
-    }
   }
 
   /** Meters that go nowhere, for unit tests of the domain. */

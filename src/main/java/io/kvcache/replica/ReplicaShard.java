@@ -38,6 +38,12 @@ public final class ReplicaShard {
   private final ShardEviction eviction = new ShardEviction(this);
   private final ShardReplication replication;
   private ErrorCode lastWriteCheck = ErrorCode.OK;
+  // Per-key read counters: plain fields (the shard is single-threaded under its lock), exported by function counters.
+  private long memoryHits;
+  private long memoryHitBytes;
+  private long diskHits;
+  private long diskHitBytes;
+  private long misses;
 
   public ReplicaShard(int index, ShardShared shared, AllocationStrategy strategy) {
     this.index = index;
@@ -78,6 +84,27 @@ public final class ReplicaShard {
 
   public ShardReplication replication() {
     return replication;
+  }
+
+  /** Reads by the tier of the replica serving them, and replica-list requests for absent keys. */
+  public long memoryHits() {
+    return memoryHits;
+  }
+
+  public long memoryHitBytes() {
+    return memoryHitBytes;
+  }
+
+  public long diskHits() {
+    return diskHits;
+  }
+
+  public long diskHitBytes() {
+    return diskHitBytes;
+  }
+
+  public long misses() {
+    return misses;
   }
 
   /** Objects with a live read lease (exact to the second). */
@@ -129,7 +156,7 @@ public final class ReplicaShard {
     if (placed < replicaNum) {
       metrics.putStartPartialAllocations.increment();
     }
-    ObjectEntry e = new ObjectEntry(key, size);
+    ObjectEntry e = new ObjectEntry(key, hash, size);
     for (int i = 0; i < placed; i++) {
       e.addReplica(new MemoryReplica(placement.segment(i), placement.handle(i)));
     }
@@ -138,7 +165,7 @@ public final class ReplicaShard {
     if (!config.getGroupId().isEmpty()) {
       e.setGroup(shared.groups().join(config.getGroupId()));
     }
-    objects.insert(e, hash);
+    objects.insert(e);
     processing.add(e);
     return ErrorCode.OK;
   }
@@ -248,7 +275,7 @@ public final class ReplicaShard {
   public ErrorCode lease(byte[] key, int hash) {
     ObjectEntry e = find(key, hash);
     if (e == null) {
-      metrics.getMisses.increment();
+      misses++;
       return ErrorCode.OBJECT_NOT_FOUND;
     }
     Replica first = firstReadable(e);
@@ -256,7 +283,13 @@ public final class ReplicaShard {
       return ErrorCode.REPLICA_IS_NOT_READY;
     }
     grantLease(e, clock.nowMs());
-    metrics.recordHit(first, e.size);
+    if (first.isMemory()) {
+      memoryHits++;
+      memoryHitBytes += e.size;
+    } else {
+      diskHits++;
+      diskHitBytes += e.size;
+    }
     return ErrorCode.OK;
   }
 

@@ -14,7 +14,7 @@ class ObjectTableTest {
 
   private static ObjectEntry entry(String key) {
     byte[] k = KeyCodec.encode("", key);
-    return new ObjectEntry(k, 1);
+    return new ObjectEntry(k, KeyCodec.hash(k), 1);
   }
 
   @Test
@@ -29,7 +29,7 @@ class ObjectTableTest {
       assertSame(model.get(key), found, key);
       if (found == null) {
         ObjectEntry e = entry(key);
-        table.insert(e, KeyCodec.hash(e.key));
+        table.insert(e);
         model.put(key, e);
       } else if (random.nextBoolean()) {
         assertTrue(table.remove(found));
@@ -47,7 +47,7 @@ class ObjectTableTest {
   void removingAnAbsentEntryChangesNothing() {
     ObjectTable table = new ObjectTable();
     ObjectEntry a = entry("a");
-    table.insert(a, KeyCodec.hash(a.key));
+    table.insert(a);
     assertFalse(table.remove(entry("a")), "a different entry object with the same key is not in the table");
     assertEquals(1, table.size());
   }
@@ -58,7 +58,7 @@ class ObjectTableTest {
     List<ObjectEntry> all = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
       ObjectEntry e = entry("x" + i);
-      table.insert(e, KeyCodec.hash(e.key));
+      table.insert(e);
       all.add(e);
     }
     int seen = 0;
