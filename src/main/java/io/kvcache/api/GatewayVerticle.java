@@ -85,14 +85,14 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void bindKvStore(GrpcServer grpc) {
-    unary(grpc, KvStoreGrpcService.Put, (req, msg) -> handlers.put(clients.of(req.connection()), msg));
+    unary(grpc, AliasingDecoders.PUT, (req, msg) -> handlers.put(clients.of(req.connection()), msg));
     unary(grpc, KvStoreGrpcService.Get, (req, msg) -> handlers.get(msg));
     unary(grpc, KvStoreGrpcService.BatchExists, (req, msg) -> handlers.batchExists(msg));
     unary(grpc, KvStoreGrpcService.Remove, (req, msg) -> handlers.remove(msg));
     unary(grpc, KvStoreGrpcService.BatchRemove, (req, msg) -> handlers.batchRemove(msg));
     unary(grpc, KvStoreGrpcService.RemoveAll, (req, msg) -> handlers.removeAll(msg));
     unary(grpc, KvStoreGrpcService.PutStart, (req, msg) -> handlers.putStart(clients.of(req.connection()), msg));
-    unary(grpc, KvStoreGrpcService.WriteSlice, (req, msg) -> handlers.writeSlice(clients.of(req.connection()), msg));
+    unary(grpc, AliasingDecoders.WRITE_SLICE, (req, msg) -> handlers.writeSlice(clients.of(req.connection()), msg));
     unary(grpc, KvStoreGrpcService.PutEnd, (req, msg) -> handlers.putEnd(clients.of(req.connection()), msg));
     unary(grpc, KvStoreGrpcService.PutRevoke, (req, msg) -> handlers.putRevoke(clients.of(req.connection()), msg));
     unary(grpc, KvStoreGrpcService.GetReplicaList, (req, msg) -> handlers.getReplicaList(msg));
@@ -111,7 +111,7 @@ public final class GatewayVerticle extends VerticleBase {
     unary(grpc, KvStoreGrpcService.CreateCopyTask, (req, msg) -> replication.createCopyTask(msg));
     unary(grpc, KvStoreGrpcService.CreateMoveTask, (req, msg) -> replication.createMoveTask(msg));
     unary(grpc, KvStoreGrpcService.QueryTask, (req, msg) -> replication.queryTask(msg));
-    grpc.callHandler(KvStoreGrpcService.BatchPut, req -> {
+    grpc.callHandler(AliasingDecoders.BATCH_PUT, req -> {
       BatchPutSink sink = new BatchPutSink(handlers.puts(), clients.of(req.connection()), node.options().maxKeySize(),
           node.options().maxBatchSize(), BATCH_PUT_IN_FLIGHT_BYTES, req);
       sink.run().onComplete(ar -> {
