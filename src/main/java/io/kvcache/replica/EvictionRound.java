@@ -44,7 +44,8 @@ public final class EvictionRound {
   }
 
   public CompletableFuture<Outcome> run(double target, double lowerbound) {
-    return shards.onEach(s -> s.census(0, allowSoftPinned)).thenCompose(counts -> {
+    return shards.onEach(ReplicaShard::beginEvictionRound)
+        .thenCompose(started -> shards.onEach(s -> s.census(0, allowSoftPinned))).thenCompose(counts -> {
       long base = EvictionPlanner.total(counts, ShardCensus::base);
       if (base == 0) {
         return shards.onEach(ReplicaShard::releaseParked)

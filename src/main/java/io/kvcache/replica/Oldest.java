@@ -50,10 +50,16 @@ final class Oldest<T> {
     return out;
   }
 
+  /** The kept items, oldest (smallest key) first. */
   @SuppressWarnings("unchecked")
   List<T> items() {
-    List<T> out = new ArrayList<>(size);
+    Integer[] order = new Integer[size];
     for (int i = 0; i < size; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Long.compare(keys[a], keys[b]));
+    List<T> out = new ArrayList<>(size);
+    for (int i : order) {
       out.add((T) items[i]);
     }
     return out;

@@ -67,6 +67,17 @@ public final class Pins {
     }
   }
 
+  /** The pins on {@code object}. */
+  public List<Pin> of(ObjectEntry object) {
+    List<Long> ids = byObject.get(object);
+    if (ids == null) {
+      return List.of();
+    }
+    List<Pin> out = new ArrayList<>(ids.size());
+    ids.forEach(id -> out.add(byId.get(id)));
+    return out;
+  }
+
   /** Pins whose expiry has passed, for the sweep to release (with their owners' clean-up). */
   public List<Pin> expired(long nowMs) {
     List<Pin> out = new ArrayList<>();

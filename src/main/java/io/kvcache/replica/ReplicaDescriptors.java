@@ -37,6 +37,11 @@ public final class ReplicaDescriptors {
           .setNodeId(m.segment.nodeId())
           .setEndpoint(m.segment.endpoint())
           .setOffset(m.offset());
+    } else if (r instanceof DiskReplica disk) {
+      d.setType(ReplicaType.LOCAL_DISK)
+          .setReplicaId(disk.id())
+          .setNodeId(disk.disk().nodeId())
+          .setEndpoint(disk.disk().endpoint());
     }
     return d.build();
   }

@@ -37,6 +37,7 @@ public final class ReplicaShard {
   private final LeaseCounter leases;
   private final ShardEviction eviction = new ShardEviction(this);
   private final ShardReplication replication;
+  private final ShardOffload offload;
   private ErrorCode lastWriteCheck = ErrorCode.OK;
   // Per-key read counters: plain fields (the shard is single-threaded under its lock), exported by function counters.
   private long memoryHits;
@@ -55,6 +56,7 @@ public final class ReplicaShard {
     this.pins = new Pins(shared.livePins());
     this.leases = new LeaseCounter(settings.leaseTtlMs(), clock.nowMs());
     this.replication = new ShardReplication(this);
+    this.offload = new ShardOffload(this, shared.offloadSink(), shared.offload());
   }
 
   public int index() {
@@ -84,6 +86,10 @@ public final class ReplicaShard {
 
   public ShardReplication replication() {
     return replication;
+  }
+
+  public ShardOffload offload() {
+    return offload;
   }
 
   /** Reads by the tier of the replica serving them, and replica-list requests for absent keys. */
@@ -209,6 +215,9 @@ public final class ReplicaShard {
     }
     e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, now); // readable and immediately evictable (reference item 16)
     finishProcessing(e);
+    if (offload.settings().atPutEnd()) {
+      offload.enqueue(e, now);
+    }
     return ErrorCode.OK;
   }
 
@@ -374,6 +383,12 @@ public final class ReplicaShard {
 
   // ------------------------------------------------------------------------------------------------------ eviction
 
+  /** Marks the start of an eviction round (per-round limits reset). */
+  public int beginEvictionRound() {
+    eviction.beginRound();
+    return 0;
+  }
+
   public ShardCensus census(int limit, boolean allowSoftPinned) {
     return eviction.census(clock.nowMs(), limit, allowSoftPinned);
   }
@@ -423,6 +438,7 @@ public final class ReplicaShard {
       }
     }
     replication.reapExpired(now);
+    offload.reapExpired(now);
     return releaseParked();
   }
 
@@ -522,8 +538,17 @@ public final class ReplicaShard {
     }
   }
 
-  /** Removes the object: frees every replica it still holds, drops its pins, lease, task and group membership. */
+  /** Inserts a complete object that has no replica yet (the caller adds them): a disk-only object on re-registration. */
+  void insertComplete(ObjectEntry e) {
+    objects.insert(e);
+  }
+
+  /**
+   * Removes the object: frees every replica it still holds, cancels its offloads (and has its SSD copies deleted),
+   * drops its pins, lease, task and group membership.
+   */
   void erase(ObjectEntry e) {
+    offload.forget(e);
     for (int i = 0; i < e.replicaCount(); i++) {
       e.replica(i).release(e.size);
     }

@@ -15,9 +15,15 @@ import java.util.Set;
  */
 final class ShardEviction {
   private final ReplicaShard shard;
+  private int offloadsLeftThisRound;
 
   ShardEviction(ReplicaShard shard) {
     this.shard = shard;
+  }
+
+  /** A new round starts: offload-on-evict may queue up to the per-round cap again. */
+  void beginRound() {
+    offloadsLeftThisRound = shard.offload().settings().capPerRound();
   }
 
   static boolean isEvictable(Replica r) {
@@ -92,7 +98,17 @@ final class ShardEviction {
     }
     long evicted = 0;
     long bytes = 0;
+    OffloadSettings offload = shard.offload().settings();
     for (ObjectEntry e : chosen) {
+      if (offload.atEviction() && !ShardOffload.hasValidDiskReplica(e)) {
+        // Offload-on-evict: keep one (pinned) memory replica until its SSD copy exists, drop the others now.
+        boolean queued = offloadsLeftThisRound > 0 && shard.offload().enqueue(e, now);
+        if (queued) {
+          offloadsLeftThisRound--;
+        } else if (!offload.forceEvict()) {
+          continue; // could not queue it this round and dropping it is not allowed: it stays in memory
+        }
+      }
       bytes += shard.evictMemoryReplicas(e);
       evicted++;
     }

@@ -8,13 +8,20 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What all the shards of one master share: settings, the segment registry (thread-safe), object groups (thread-safe),
  * the live-pin counter, the flag a PutStart raises when it found no space (the eviction trigger reads it), meters and
- * the clock.
+ * the clock, and where objects go to be offloaded to SSD.
  */
 public record ShardShared(ShardSettings settings, SegmentRegistry segments, Groups groups, AtomicLong livePins,
-                          AtomicBoolean evictionWanted, ReplicaMetrics metrics, MillisClock clock) {
+                          AtomicBoolean evictionWanted, ReplicaMetrics metrics, MillisClock clock,
+                          OffloadSettings offload, OffloadSink offloadSink) {
 
   public static ShardShared of(ShardSettings settings, SegmentRegistry segments, ReplicaMetrics metrics,
                                MillisClock clock) {
-    return new ShardShared(settings, segments, new Groups(), new AtomicLong(), new AtomicBoolean(), metrics, clock);
+    return of(settings, segments, metrics, clock, OffloadSettings.DISABLED, OffloadSink.NONE);
+  }
+
+  public static ShardShared of(ShardSettings settings, SegmentRegistry segments, ReplicaMetrics metrics,
+                               MillisClock clock, OffloadSettings offload, OffloadSink sink) {
+    return new ShardShared(settings, segments, new Groups(), new AtomicLong(), new AtomicBoolean(), metrics, clock,
+        offload, sink);
   }
 }

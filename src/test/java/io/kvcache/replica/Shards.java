@@ -21,10 +21,14 @@ final class Shards implements EvictionRound.ShardCalls {
   final List<ReplicaShard> all = new ArrayList<>();
 
   Shards(int count, ShardSettings settings, long... segmentSizes) {
+    this(count, settings, OffloadSettings.DISABLED, OffloadSink.NONE, segmentSizes);
+  }
+
+  Shards(int count, ShardSettings settings, OffloadSettings offload, OffloadSink sink, long... segmentSizes) {
     for (int i = 0; i < segmentSizes.length; i++) {
       segments.mount("seg-" + i, "node-" + i, "127.0.0.1:" + (50051 + i), segmentSizes[i]);
     }
-    shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock);
+    shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock, offload, sink);
     for (int i = 0; i < count; i++) {
       all.add(new ReplicaShard(i, shared, AllocationStrategies.create("random", 100 + i)));
     }
