@@ -97,7 +97,14 @@ public final class AllocationVerticle extends VerticleBase {
       return reply(ErrorCode.SEGMENT_ALREADY_EXISTS, e.getMessage());
     }
     LOG.info("segment " + m.getName() + " mounted: " + m.getSize() + " bytes on node " + m.getNodeId());
-    return reply(ErrorCode.OK, "").toBuilder().setToken(liveness.join(m.getNodeId(), clock.nowMs())).build();
+    boolean offload = m.getOffload() && node.options().enableOffload();
+    if (offload) {
+      node.localDisks().register(m.getNodeId(), m.getEndpoint());
+      node.offloadQueues().open(m.getNodeId());
+      registerQueueGauge(m.getNodeId());
+    }
+    return reply(ErrorCode.OK, "").toBuilder().setToken(liveness.join(m.getNodeId(), clock.nowMs()))
+        .setOffload(offload).build();
   }
 
   private SegmentReply unmount(UnmountSegment u) {
@@ -126,8 +133,18 @@ public final class AllocationVerticle extends VerticleBase {
     }
   }
 
+  private void registerQueueGauge(String nodeId) {
+    io.micrometer.core.instrument.Gauge.builder("kvstore_offload_queue_depth", node.offloadQueues(), q -> q.depth(nodeId))
+        .tag("node", nodeId).description("Objects waiting for (or being written to) this node's SSD")
+        .register(node.meters());
+  }
+
   private void dropNode(String nodeId, String why) {
     liveness.leave(nodeId);
+    node.localDisks().unregister(nodeId);
+    for (io.kvcache.offload.OffloadQueues.Task task : node.offloadQueues().close(nodeId)) {
+      node.master().shards().get(task.shard()).call(s -> s.pins().release(task.pinId()));
+    }
     List<Segment> gone = registry.unmountNode(nodeId);
     if (!gone.isEmpty()) {
       LOG.warning("node " + nodeId + " " + why + ": unmounted " + gone.size() + " segment(s)");

@@ -85,6 +85,16 @@ public final class ConfigSchema {
   public static final ConfigKey GRACEFUL_UNMOUNT_GRACE_MS = num("graceful_unmount_grace_ms", Kind.LONG, 0, 0, 3_600_000,
       "On shutdown a storage node drains this long (readable, no new allocations) before unmounting");
 
+  // --- offload to SSD (master)
+  public static final ConfigKey ENABLE_OFFLOAD = flag("enable_offload", false,
+      "Completed objects are copied to their storage node's SSD (the node needs ssd_dir)");
+  public static final ConfigKey OFFLOAD_ON_EVICT = flag("offload_on_evict", false,
+      "Offload when eviction would drop an object, instead of at PutEnd");
+  public static final ConfigKey OFFLOAD_FORCE_EVICT = flag("offload_force_evict", false,
+      "With offload_on_evict: drop an object anyway when it cannot be queued this round");
+  public static final ConfigKey OFFLOAD_QUEUE_LIMIT = num("offload_queue_limit", Kind.INT, 50_000, 1, 100_000_000,
+      "Objects waiting for one node's SSD; beyond it puts still succeed but are not offloaded (KEYS_ULTRA_LIMIT)");
+
   // --- eviction (master)
   public static final ConfigKey EVICTION_HIGH_WATERMARK = dbl("eviction_high_watermark", 0.90, 0, 1,
       "Eviction starts when allocated/total DRAM exceeds this ratio");

@@ -20,7 +20,8 @@ public record KvStoreOptions(
     int replicaShards, String allocationStrategy, long leaseTtlMs, long putStartDiscardTimeoutMs,
     long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs,
     double evictionHighWatermark, double evictionRatio, boolean allowEvictSoftPinned, long evictionCheckIntervalMs,
-    int putFullRetries, long heartbeatIntervalMs, long clientLiveTtlMs, long gracefulUnmountGraceMs) {
+    int putFullRetries, long heartbeatIntervalMs, long clientLiveTtlMs, long gracefulUnmountGraceMs,
+    boolean enableOffload, boolean offloadOnEvict, boolean offloadForceEvict, int offloadQueueLimit) {
 
   public KvStoreOptions {
     roles = Set.copyOf(roles);
@@ -35,6 +36,12 @@ public record KvStoreOptions(
     if (softPinDefaultTtlMs > softPinMaxTtlMs) {
       throw new ConfigException("config key 'soft_pin_default_ttl_ms': exceeds soft_pin_max_ttl_ms (" + softPinMaxTtlMs
           + ")");
+    }
+    if ((offloadOnEvict || offloadForceEvict) && !enableOffload) {
+      throw new ConfigException("config key 'offload_on_evict': requires enable_offload");
+    }
+    if (offloadForceEvict && !offloadOnEvict) {
+      throw new ConfigException("config key 'offload_force_evict': only applies with offload_on_evict");
     }
     if (clientLiveTtlMs <= heartbeatIntervalMs) {
       throw new ConfigException("config key 'client_live_ttl_ms': must exceed heartbeat_interval_ms ("
@@ -73,7 +80,15 @@ public record KvStoreOptions(
         (double) v.get(EVICTION_HIGH_WATERMARK.name()), (double) v.get(EVICTION_RATIO.name()),
         (boolean) v.get(ALLOW_EVICT_SOFT_PINNED.name()), (long) v.get(EVICTION_CHECK_INTERVAL_MS.name()),
         (int) v.get(PUT_FULL_RETRIES.name()), (long) v.get(HEARTBEAT_INTERVAL_MS.name()),
-        (long) v.get(CLIENT_LIVE_TTL_MS.name()), (long) v.get(GRACEFUL_UNMOUNT_GRACE_MS.name()));
+        (long) v.get(CLIENT_LIVE_TTL_MS.name()), (long) v.get(GRACEFUL_UNMOUNT_GRACE_MS.name()),
+        (boolean) v.get(ENABLE_OFFLOAD.name()), (boolean) v.get(OFFLOAD_ON_EVICT.name()),
+        (boolean) v.get(OFFLOAD_FORCE_EVICT.name()), (int) v.get(OFFLOAD_QUEUE_LIMIT.name()));
+  }
+
+  /** The master's offload mode; per round offload-on-evict queues at most half the queue limit (the reference's cap). */
+  public io.kvcache.replica.OffloadSettings offloadSettings() {
+    return new io.kvcache.replica.OffloadSettings(enableOffload, offloadOnEvict, offloadForceEvict,
+        Math.max(1, offloadQueueLimit / 2));
   }
 
   public boolean has(Role role) {

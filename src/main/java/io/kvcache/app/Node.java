@@ -13,6 +13,8 @@ import io.kvcache.replica.ReplicaVerticle;
 import io.kvcache.replica.ShardService;
 import io.kvcache.replica.ShardShared;
 import io.micrometer.core.instrument.Gauge;
+import io.kvcache.offload.OffloadVerticle;
+import io.kvcache.offload.QueueSink;
 import io.kvcache.offload.TaskVerticle;
 import io.kvcache.segment.ReplicationWorker;
 import io.kvcache.segment.SegmentVerticle;
@@ -99,7 +101,8 @@ public final class Node {
             : vertx.deployVerticle(new AllocationVerticle(context)))
         .compose(ignored -> {
           ShardShared shared = ShardShared.of(ReplicaVerticle.settings(context.options()), context.segmentRegistry(),
-              new ReplicaMetrics(context.meters()), MillisClock.MONOTONIC);
+              new ReplicaMetrics(context.meters()), MillisClock.MONOTONIC, context.options().offloadSettings(),
+              new QueueSink(context.offloadQueues()));
           Gauge.builder("kvstore_replica_live_pins", shared.livePins(), AtomicLong::get)
               .description("Replicas pinned against eviction by copy, move and offload tasks").register(context.meters());
           List<ShardService> shards = new ArrayList<>();
@@ -113,7 +116,8 @@ public final class Node {
           context.publishMaster(new MasterView(shared, shards));
           return Future.all(deployed)
               .compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, shards)))
-              .compose(id -> vertx.deployVerticle(new TaskVerticle(context)));
+              .compose(id -> vertx.deployVerticle(new TaskVerticle(context)))
+              .compose(id -> vertx.deployVerticle(new OffloadVerticle(context)));
         });
   }
 

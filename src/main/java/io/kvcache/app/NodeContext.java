@@ -1,6 +1,8 @@
 package io.kvcache.app;
 
+import io.kvcache.alloc.LocalDiskRegistry;
 import io.kvcache.alloc.NodeLiveness;
+import io.kvcache.offload.OffloadQueues;
 import io.kvcache.alloc.SegmentRegistry;
 import io.kvcache.segment.DramSegment;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +25,8 @@ public final class NodeContext {
   private final ClusterMembership membership;
   private final SegmentRegistry segmentRegistry = new SegmentRegistry();
   private final NodeLiveness nodeLiveness;
+  private final LocalDiskRegistry localDisks = new LocalDiskRegistry();
+  private final OffloadQueues offloadQueues;
   private volatile DramSegment localSegment;
   private volatile String sessionToken;
   private volatile MasterView master;
@@ -35,6 +39,17 @@ public final class NodeContext {
     this.meters = meters;
     this.membership = membership;
     this.nodeLiveness = new NodeLiveness(options.clientLiveTtlMs());
+    this.offloadQueues = new OffloadQueues(options.offloadQueueLimit());
+  }
+
+  /** The storage nodes' SSDs the master may offload to (used only on the master node). */
+  public LocalDiskRegistry localDisks() {
+    return localDisks;
+  }
+
+  /** Per storage node, the objects waiting for its SSD (used only on the master node). */
+  public OffloadQueues offloadQueues() {
+    return offloadQueues;
   }
 
   /** The storage nodes the master considers alive, and their session tokens (used only on the master node). */

@@ -12,7 +12,7 @@ public final class Addresses {
   public static final String EVICT = "kv.evict";
   /** TaskVerticle on the master: the copy/move task board. */
   public static final String TASKS = "kv.tasks";
-  /** OffloadVerticle on the master. */
+  /** OffloadVerticle on the master: storage nodes fetch offload tasks and report outcomes here. */
   public static final String OFFLOAD = "kv.offload";
 
   /** ReplicaVerticle owning {@code shard}. */

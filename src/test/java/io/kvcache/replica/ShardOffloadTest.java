@@ -43,27 +43,7 @@ class ShardOffloadTest {
   }
 
   static OffloadSink sink(OffloadQueues q) {
-    return new OffloadSink() {
-      @Override
-      public long newTaskId() {
-        return q.newTaskId();
-      }
-
-      @Override
-      public ErrorCode push(String node, long taskId, byte[] key, int shard, long offset, long size, long pinId) {
-        return q.push(node, taskId, key, shard, offset, size, pinId);
-      }
-
-      @Override
-      public void cancel(String node, long taskId, byte[] key) {
-        q.cancel(node, taskId, key);
-      }
-
-      @Override
-      public void deleteOnNode(String node, byte[] key) {
-        q.deleteOnNode(node, key);
-      }
-    };
+    return new io.kvcache.offload.QueueSink(q);
   }
 
   private static final OffloadSettings AT_PUT_END = new OffloadSettings(true, false, false, 25_000);
