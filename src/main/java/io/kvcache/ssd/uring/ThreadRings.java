@@ -1,6 +1,7 @@
 package io.kvcache.ssd.uring;
 
 import java.lang.System.Logger.Level;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -67,6 +68,11 @@ public final class ThreadRings implements AutoCloseable {
   /** Rings currently open (one per live thread that did I/O). */
   public int liveRings() {
     return live.size();
+  }
+
+  /** Names of the threads that own the open rings (diagnostics: shows which threads do SSD I/O). */
+  public List<String> ringOwnerNames() {
+    return live.stream().map(r -> r.owner().getName()).sorted().toList();
   }
 
   /**
