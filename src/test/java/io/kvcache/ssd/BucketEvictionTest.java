@@ -1,7 +1,6 @@
 package io.kvcache.ssd;
 
 import io.kvcache.proto.v1.ErrorCode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,23 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Capacity and watermark eviction. Each bucket here is exactly 16 KiB (header + one 12 KiB object), capacity is ten
  * buckets: the high watermark (0.90) is passed by the 10th bucket, and eviction brings usage to at most 0.80.
  */
-class BucketEvictionTest {
+class BucketEvictionTest extends EngineTestBase {
   private static final long BUCKET = 16 * 1024;
   private static final long CAPACITY = 10 * BUCKET;
 
-  private final Arena arena = Arena.ofShared();
-  private FileIo io;
-
-  @AfterEach
-  void tearDown() {
-    if (io != null) {
-      io.close();
-    }
-    arena.close();
-  }
 
   private BucketStore open(String engine, EvictionPolicy policy) throws IOException {
-    io = SsdTestSupport.engine(engine, 32, null);
+    useEngine(engine, null);
     return BucketStore.open(io, BucketStoreOptions.defaults(SsdTestSupport.freshDir("evict"))
         .withLimits(1, 1 << 20).withCapacity(CAPACITY, policy));
   }

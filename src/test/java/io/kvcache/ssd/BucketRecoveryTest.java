@@ -1,6 +1,5 @@
 package io.kvcache.ssd;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,21 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Restart: the index is rebuilt from the metas; torn buckets and orphan files left by a crash are deleted. */
-class BucketRecoveryTest {
-  private final Arena arena = Arena.ofShared();
-  private FileIo io;
-
-  @AfterEach
-  void tearDown() {
-    if (io != null) {
-      io.close();
-    }
-    arena.close();
-  }
+class BucketRecoveryTest extends EngineTestBase {
 
   private BucketStore open(String engine, Path dir) throws IOException {
     if (io == null) {
-      io = SsdTestSupport.engine(engine, 32, null);
+      useEngine(engine, null);
     }
     return BucketStore.open(io, BucketStoreOptions.defaults(dir).withLimits(4, 1 << 20)
         .withCapacity(1L << 30, EvictionPolicy.FIFO));

@@ -2,7 +2,6 @@ package io.kvcache.ssd;
 
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.ssd.uring.RegisteredRegion;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,17 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bucket store on the I/O engine: fixed-buffer loads, write failures, concurrent stores. */
-class BucketStoreIoTest {
-  private final Arena arena = Arena.ofShared();
-  private FileIo io;
-
-  @AfterEach
-  void tearDown() {
-    if (io != null) {
-      io.close();
-    }
-    arena.close();
-  }
+class BucketStoreIoTest extends EngineTestBase {
 
   private static BucketStoreOptions options(Path dir) {
     return BucketStoreOptions.defaults(dir).withLimits(500, 64L << 20).withCapacity(1L << 30, EvictionPolicy.FIFO);
@@ -40,8 +29,7 @@ class BucketStoreIoTest {
   @Test
   void loadsIntoTheRegisteredRegionAreFixedReads() throws IOException {
     MemorySegment region = arena.allocate(8 << 20, 4096);
-    UringFileIo uring = (UringFileIo) SsdTestSupport.engine(SsdTestSupport.URING, 32, new RegisteredRegion(region));
-    io = uring;
+    UringFileIo uring = (UringFileIo) useEngine(SsdTestSupport.URING, new RegisteredRegion(region));
     BucketStore store = BucketStore.open(io, options(SsdTestSupport.freshDir("fixed")));
     List<StoreItem> items = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -85,7 +73,7 @@ class BucketStoreIoTest {
 
   @Test
   void concurrentStoresOfOneKeyStoreItOnce() throws Exception {
-    io = SsdTestSupport.engine(SsdTestSupport.URING, 32, null);
+    useEngine(SsdTestSupport.URING, null);
     BucketStore store = BucketStore.open(io, options(SsdTestSupport.freshDir("race")));
     int threads = 4;
     CyclicBarrier start = new CyclicBarrier(threads);

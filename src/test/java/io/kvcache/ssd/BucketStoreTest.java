@@ -1,7 +1,6 @@
 package io.kvcache.ssd;
 
 import io.kvcache.proto.v1.ErrorCode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,21 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Store, load, limits, duplicates, checksums and per-key evict of the bucket backend, on both engines. */
-class BucketStoreTest {
-  private final Arena arena = Arena.ofShared();
-  private FileIo io;
+class BucketStoreTest extends EngineTestBase {
   private Path dir;
 
-  @AfterEach
-  void tearDown() {
-    if (io != null) {
-      io.close();
-    }
-    arena.close();
-  }
-
   private BucketStore open(String engine, int keysPerBucket, long bytesPerBucket) throws IOException {
-    io = SsdTestSupport.engine(engine, 32, null);
+    useEngine(engine, null);
     dir = SsdTestSupport.freshDir("buckets");
     return BucketStore.open(io, BucketStoreOptions.defaults(dir).withLimits(keysPerBucket, bytesPerBucket)
         .withCapacity(1L << 30, EvictionPolicy.FIFO));

@@ -1,7 +1,6 @@
 package io.kvcache.ssd;
 
 import io.kvcache.ssd.uring.Errno;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,20 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The DirectFile contract, run against both engines. */
-class DirectFileTest {
-  private final Arena arena = Arena.ofShared();
-  private FileIo io;
-
-  @AfterEach
-  void tearDown() {
-    if (io != null) {
-      io.close();
-    }
-    arena.close();
-  }
+class DirectFileTest extends EngineTestBase {
 
   private DirectFile create(String engine, String name) throws IOException {
-    io = SsdTestSupport.engine(engine, 32, null);
+    useEngine(engine, null);
     return io.open(SsdTestSupport.freshDir("directfile").resolve(name), OpenMode.TRUNCATE);
   }
 
@@ -147,7 +136,7 @@ class DirectFileTest {
   @ParameterizedTest
   @ValueSource(strings = {SsdTestSupport.URING, SsdTestSupport.CHANNEL})
   void bufferedShortReadsAtEndOfFileAreContinuedThenStop(String engine) throws IOException {
-    io = SsdTestSupport.engine(engine, 32, null);
+    useEngine(engine, null);
     Path path = SsdTestSupport.freshDir("buffered").resolve("odd.dat");
     byte[] bytes = new byte[6000];
     for (int i = 0; i < bytes.length; i++) {
@@ -203,7 +192,7 @@ class DirectFileTest {
   @ParameterizedTest
   @ValueSource(strings = {SsdTestSupport.URING, SsdTestSupport.CHANNEL})
   void missingFileIsReportedAsSuch(String engine) throws IOException {
-    io = SsdTestSupport.engine(engine, 32, null);
+    useEngine(engine, null);
     Path missing = SsdTestSupport.freshDir("missing").resolve("nope.dat");
     assertThrows(java.nio.file.NoSuchFileException.class, () -> io.open(missing, OpenMode.READ));
   }
