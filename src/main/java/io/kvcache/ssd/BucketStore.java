@@ -97,6 +97,9 @@ public final class BucketStore {
     if (item.key() == null || item.key().length() == 0) {
       return "empty key";
     }
+    if (item.value() == null) {
+      return "no value";
+    }
     if (item.key().length() > options.maxKeyBytes()) {
       return "key of " + item.key().length() + " bytes exceeds max_key_bytes " + options.maxKeyBytes();
     }
@@ -257,7 +260,8 @@ public final class BucketStore {
 
   private void evictFromBucket(long bucketId, List<Integer> positions, List<SsdKey> keys, KeyResult[] results) {
     List<SsdKey> gone = positions.stream().map(keys::get).toList();
-    List<BucketMeta.Entry> remaining = new ArrayList<>(index.liveEntries(bucketId));
+    List<BucketMeta.Entry> live = index.liveEntries(bucketId);
+    List<BucketMeta.Entry> remaining = new ArrayList<>(live == null ? List.of() : live);
     remaining.removeIf(e -> gone.contains(e.key()));
     String failure = null;
     if (remaining.isEmpty()) {

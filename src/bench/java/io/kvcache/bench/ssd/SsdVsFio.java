@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.management.ManagementFactory;
@@ -69,6 +70,7 @@ public final class SsdVsFio {
     rows.add(new Row("uring seq read 1M, 32/call", "seqread", MIB, depth, "uring", Caching.DIRECT, true));
     rows.add(new Row("uring rand read 4K, batch 32", "randread", 4096, depth, "uring", Caching.DIRECT, true));
     rows.add(new Row("uring rand read 64K, batch 32", "randread", 65536, depth, "uring", Caching.DIRECT, true));
+    rows.add(new Row("uring bucket write 256M (32x8M)", "seqwrite", 8 * MIB, depth, "uring", Caching.DIRECT, true));
     rows.add(new Row("uring seq read 1M, stream", "seqbatch", MIB, STREAM, "uring", Caching.DIRECT, false));
     rows.add(new Row("uring rand read 4K, stream", "randread", 4096, STREAM, "uring", Caching.DIRECT, false));
     rows.add(new Row("uring rand read 64K, stream", "randread", 65536, STREAM, "uring", Caching.DIRECT, false));
@@ -168,14 +170,22 @@ public final class SsdVsFio {
   }
 
   static Sample runOurs(Row row, Path file, long fileBytes, double run, double ramp, int depth) throws Throwable {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buffers = arena.allocate(Workload.bufferBytes(row.kind(), row.block(), row.blocksPerCall()),
+          DirectFile.ALIGNMENT);
+      return runOurs(row, file, fileBytes, run, ramp, depth, buffers);
+    }
+  }
+
+  private static Sample runOurs(Row row, Path file, long fileBytes, double run, double ramp, int depth,
+                                MemorySegment buffers) throws Throwable {
     try (FileIo io = row.engine().equals("uring") ? new UringFileIo(depth, null, ThreadRings.EVENT_LOOP_THREADS)
         : new ChannelFileIo(ThreadRings.EVENT_LOOP_THREADS);
-         Arena arena = Arena.ofConfined();
          DirectFile f = io.open(file, OpenMode.READ_WRITE, row.caching())) {
       if (row.caching() == Caching.BUFFERED) {
         dropCachedPages(file); // as fio's default invalidate=1 does before its job
       }
-      Workload w = Workload.create(row.kind(), f, arena, row.block(), row.blocksPerCall(), fileBytes);
+      Workload w = Workload.create(row.kind(), f, buffers, row.block(), row.blocksPerCall(), fileBytes);
       long rampEnd = System.nanoTime() + (long) (ramp * 1e9);
       while (System.nanoTime() < rampEnd) {
         w.step();

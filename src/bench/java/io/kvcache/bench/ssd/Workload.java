@@ -4,7 +4,6 @@ import io.kvcache.ssd.DirectFile;
 import io.kvcache.ssd.ReadDesc;
 import io.kvcache.ssd.ReadResult;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
@@ -30,12 +29,20 @@ interface Workload {
   /** One engine call; bytes moved. */
   long step() throws Exception;
 
-  static Workload create(String kind, DirectFile file, Arena arena, int block, int blocksPerCall, long fileBytes) {
+  /** Bytes of (aligned) buffer memory the workload needs. */
+  static long bufferBytes(String kind, int block, int blocksPerCall) {
+    return (long) block * (kind.equals("seqwrite") || kind.equals("seqread") ? blocksPerCall
+        : Math.min(blocksPerCall, DISTINCT_BUFFERS));
+  }
+
+  /** @param buffers 4096-aligned memory of {@link #bufferBytes} bytes */
+  static Workload create(String kind, DirectFile file, MemorySegment buffers, int block, int blocksPerCall,
+                         long fileBytes) {
     return switch (kind) {
-      case "seqwrite" -> new Contiguous(file, arena, block, blocksPerCall, fileBytes, true);
-      case "seqread" -> new Contiguous(file, arena, block, blocksPerCall, fileBytes, false);
-      case "randread" -> new BatchRead(file, arena, block, blocksPerCall, fileBytes, true);
-      case "seqbatch" -> new BatchRead(file, arena, block, blocksPerCall, fileBytes, false);
+      case "seqwrite" -> new Contiguous(file, buffers, fileBytes, true);
+      case "seqread" -> new Contiguous(file, buffers, fileBytes, false);
+      case "randread" -> new BatchRead(file, buffers, block, blocksPerCall, fileBytes, true);
+      case "seqbatch" -> new BatchRead(file, buffers, block, blocksPerCall, fileBytes, false);
       default -> throw new IllegalArgumentException("unknown workload " + kind);
     };
   }
@@ -47,9 +54,9 @@ interface Workload {
     private final boolean write;
     private long offset;
 
-    Contiguous(DirectFile file, Arena arena, int block, int blocks, long fileBytes, boolean write) {
+    Contiguous(DirectFile file, MemorySegment buffer, long fileBytes, boolean write) {
       this.file = file;
-      this.buffer = arena.allocate((long) block * blocks, DirectFile.ALIGNMENT);
+      this.buffer = buffer;
       buffer.fill((byte) 0x5a);
       this.fileBytes = fileBytes - fileBytes % buffer.byteSize();
       this.write = write;
@@ -81,13 +88,12 @@ interface Workload {
     private final ReadDesc[] descs;
     private long next;
 
-    BatchRead(DirectFile file, Arena arena, int block, int perCall, long fileBytes, boolean random) {
+    BatchRead(DirectFile file, MemorySegment all, int block, int perCall, long fileBytes, boolean random) {
       this.file = file;
       this.block = block;
       this.blocks = fileBytes / block;
       this.random = random;
       int distinct = Math.min(perCall, DISTINCT_BUFFERS);
-      MemorySegment all = arena.allocate((long) block * distinct, DirectFile.ALIGNMENT);
       buffers = new MemorySegment[distinct];
       for (int i = 0; i < distinct; i++) {
         buffers[i] = all.asSlice((long) i * block, block);

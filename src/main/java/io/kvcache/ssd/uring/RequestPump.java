@@ -37,7 +37,7 @@ final class RequestPump implements CompletionQueue.Handler {
   }
 
   /**
-   * Runs {@code batch} until every request finished. Requests already failed (rejected before submission) are skipped.
+   * Runs {@code batch} until every request finished.
    *
    * @throws NativeIoException if the ring itself fails (io_uring_enter error); the ring must then be discarded
    */
@@ -53,11 +53,9 @@ final class RequestPump implements CompletionQueue.Handler {
       ready = new int[Integer.highestOneBit(n - 1) << 1];
     }
     for (int i = 0; i < n; i++) {
-      if (!batch.get(i).failed()) {
-        pushReady(i);
-        unfinished++;
-      }
+      pushReady(i);
     }
+    unfinished = n;
     int droppedBefore = ring.droppedCompletions();
     try {
       int stalled = 0;

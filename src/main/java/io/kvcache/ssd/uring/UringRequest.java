@@ -51,11 +51,6 @@ public abstract class UringRequest {
     return true;
   }
 
-  /** Marks the request failed before submission (e.g. invalid arguments): the pump skips it. */
-  public final void rejectBeforeSubmit(int errnoValue) {
-    errno = errnoValue;
-  }
-
   /** Applies a CQE result; true when finished, false when the request must be submitted again. */
   final boolean complete(int res) {
     if (res >= 0) {
