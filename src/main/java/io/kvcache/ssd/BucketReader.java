@@ -1,0 +1,91 @@
+package io.kvcache.ssd;
+
+import io.kvcache.proto.v1.ErrorCode;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the objects a load batch wants from one bucket with one batchRead, checks each against its CRC32C, and fills
+ * the per-key results. Aligned destinations with room for the padded object are read into directly; others go
+ * through bounce buffers and are copied.
+ *
+ * <p>Thread-safe: no shared mutable state besides the stats counters.
+ */
+final class BucketReader {
+  private final FileIo io;
+  private final BucketFiles files;
+  private final BucketStoreStats stats;
+
+  BucketReader(FileIo io, BucketFiles files, BucketStoreStats stats) {
+    this.io = io;
+    this.files = files;
+    this.stats = stats;
+  }
+
+  /** Whether the object can be read straight into {@code dst} (O_DIRECT needs alignment and the padded length). */
+  static boolean readsDirectly(MemorySegment dst, long size) {
+    return dst.isNative() && dst.address() % DirectFile.ALIGNMENT == 0
+        && dst.byteSize() >= BucketFileLayout.align(size);
+  }
+
+  /** Loads {@code positions} of {@code items}, all in bucket {@code bucketId}, into {@code results}. */
+  void read(long bucketId, List<Integer> positions, List<LoadItem> items, BucketIndex.Location[] locations,
+            LoadResult[] results) {
+    try (Arena bounce = Arena.ofConfined();
+         DirectFile file = io.open(files.data(bucketId), OpenMode.READ)) {
+      List<ReadDesc> descs = new ArrayList<>(positions.size());
+      List<MemorySegment> targets = new ArrayList<>(positions.size());
+      for (int i : positions) {
+        long size = locations[i].size();
+        MemorySegment dst = items.get(i).dst();
+        long padded = BucketFileLayout.align(size);
+        MemorySegment target = readsDirectly(dst, size) ? dst.asSlice(0, padded)
+            : bounce.allocate(Math.max(padded, DirectFile.ALIGNMENT), DirectFile.ALIGNMENT).asSlice(0, padded);
+        targets.add(target);
+        descs.add(new ReadDesc(locations[i].offset(), target));
+      }
+      List<ReadResult> reads = file.batchRead(descs);
+      for (int k = 0; k < positions.size(); k++) {
+        int i = positions.get(k);
+        results[i] = verify(items.get(i), locations[i], reads.get(k), targets.get(k));
+      }
+    } catch (NoSuchFileException e) {
+      fail(positions, items, results, ErrorCode.OBJECT_NOT_FOUND, "bucket " + bucketId + " was evicted");
+    } catch (IOException e) {
+      fail(positions, items, results, ErrorCode.FILE_READ_FAIL, "bucket " + bucketId + ": " + e.getMessage());
+    }
+  }
+
+  private LoadResult verify(LoadItem item, BucketIndex.Location location, ReadResult read, MemorySegment target) {
+    long size = location.size();
+    if (!read.isOk()) {
+      return LoadResult.failed(item.key(), ErrorCode.FILE_READ_FAIL, read.error());
+    }
+    if (read.bytesRead() < size) {
+      return LoadResult.failed(item.key(), ErrorCode.FILE_READ_FAIL,
+          "bucket " + location.bucketId() + " is short: read " + read.bytesRead() + " of " + size + " bytes");
+    }
+    if (BucketStore.crc32c(target, size) != location.crc()) {
+      stats.checksumFailures.increment();
+      return LoadResult.failed(item.key(), ErrorCode.CHECKSUM_MISMATCH,
+          "CRC32C mismatch in bucket " + location.bucketId() + " at offset " + location.offset());
+    }
+    if (target.address() != item.dst().address()) {
+      MemorySegment.copy(target, 0, item.dst(), 0, size);
+    }
+    stats.objectsLoaded.increment();
+    return LoadResult.loaded(item.key(), size);
+  }
+
+  private static void fail(List<Integer> positions, List<LoadItem> items, LoadResult[] results, ErrorCode code,
+                           String message) {
+    for (int i : positions) {
+      results[i] = LoadResult.failed(items.get(i).key(), code, message);
+    }
+  }
+}
