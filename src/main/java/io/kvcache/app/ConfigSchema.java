@@ -95,6 +95,34 @@ public final class ConfigSchema {
   public static final ConfigKey OFFLOAD_QUEUE_LIMIT = num("offload_queue_limit", Kind.INT, 50_000, 1, 100_000_000,
       "Objects waiting for one node's SSD; beyond it puts still succeed but are not offloaded (KEYS_ULTRA_LIMIT)");
 
+  // --- the storage node's SSD (used when the node takes offloads)
+  public static final ConfigKey SSD_DIR = str("ssd_dir", "data/ssd",
+      "Directory of this node's bucket files (created if missing)");
+  public static final ConfigKey SSD_CAPACITY = key("ssd_capacity", Kind.BYTES, 0L, 0, 1L << 50, null,
+      "Bytes of SSD this node may fill; 0 means 90% of the file system");
+  public static final ConfigKey SSD_BUCKET_KEYS = num("ssd_bucket_keys", Kind.INT, 500, 1, 1_000_000,
+      "Most objects per bucket file");
+  public static final ConfigKey SSD_BUCKET_BYTES = key("ssd_bucket_bytes", Kind.BYTES, 256 * MIB, 8 * KIB, 16 * GIB, null,
+      "Largest bucket file (a multiple of 4096)");
+  public static final ConfigKey SSD_EVICTION_POLICY = key("ssd_eviction_policy", Kind.CHOICE, "fifo", 0, 0,
+      List.of("none", "fifo", "lru"), "Which buckets go when the SSD passes its high watermark");
+  public static final ConfigKey SSD_HIGH_WATERMARK = dbl("ssd_high_watermark", 0.90, 0.01, 1,
+      "SSD eviction starts above this share of ssd_capacity");
+  public static final ConfigKey SSD_LOW_WATERMARK = dbl("ssd_low_watermark", 0.80, 0.01, 1,
+      "SSD eviction stops below this share of ssd_capacity");
+  public static final ConfigKey USE_URING = flag("use_uring", true,
+      "SSD I/O through io_uring (per-thread rings, fixed buffers); false: FileChannel");
+  public static final ConfigKey URING_QUEUE_DEPTH = num("uring_queue_depth", Kind.INT, 32, 1, 4096,
+      "Ring size and most SQEs in flight per SSD I/O thread");
+  public static final ConfigKey SSD_IO_THREADS = num("ssd_io_threads", Kind.INT, 2, 1, 64,
+      "Worker threads of the SSD verticle (each with its own ring)");
+  public static final ConfigKey LOAD_BUFFER_SIZE = key("load_buffer_size", Kind.BYTES, 256 * MIB, 64 * KIB, 1L << 40, null,
+      "Region objects read back from SSD are loaded into (registered with io_uring)");
+  public static final ConfigKey LOAD_BUFFER_GC_TTL_MS = num("load_buffer_gc_ttl_ms", Kind.LONG, 5000, 10, 3_600_000,
+      "A loaded batch its reader never releases is reclaimed after this");
+  public static final ConfigKey PROMOTION_ON_HIT = flag("promotion_on_hit", false,
+      "A read served from SSD also copies the object back into DRAM");
+
   // --- eviction (master)
   public static final ConfigKey EVICTION_HIGH_WATERMARK = dbl("eviction_high_watermark", 0.90, 0, 1,
       "Eviction starts when allocated/total DRAM exceeds this ratio");

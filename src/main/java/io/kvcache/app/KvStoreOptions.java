@@ -21,7 +21,10 @@ public record KvStoreOptions(
     long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs,
     double evictionHighWatermark, double evictionRatio, boolean allowEvictSoftPinned, long evictionCheckIntervalMs,
     int putFullRetries, long heartbeatIntervalMs, long clientLiveTtlMs, long gracefulUnmountGraceMs,
-    boolean enableOffload, boolean offloadOnEvict, boolean offloadForceEvict, int offloadQueueLimit) {
+    boolean enableOffload, boolean offloadOnEvict, boolean offloadForceEvict, int offloadQueueLimit,
+    String ssdDir, long ssdCapacity, int ssdBucketKeys, long ssdBucketBytes, String ssdEvictionPolicy,
+    double ssdHighWatermark, double ssdLowWatermark, boolean useUring, int uringQueueDepth, int ssdIoThreads,
+    long loadBufferSize, long loadBufferGcTtlMs, boolean promotionOnHit) {
 
   public KvStoreOptions {
     roles = Set.copyOf(roles);
@@ -36,6 +39,15 @@ public record KvStoreOptions(
     if (softPinDefaultTtlMs > softPinMaxTtlMs) {
       throw new ConfigException("config key 'soft_pin_default_ttl_ms': exceeds soft_pin_max_ttl_ms (" + softPinMaxTtlMs
           + ")");
+    }
+    if (ssdBucketBytes % 4096 != 0) {
+      throw new ConfigException("config key 'ssd_bucket_bytes': must be a multiple of 4096, got " + ssdBucketBytes);
+    }
+    if (ssdLowWatermark > ssdHighWatermark) {
+      throw new ConfigException("config key 'ssd_low_watermark': must not exceed ssd_high_watermark");
+    }
+    if (loadBufferSize % 4096 != 0) {
+      throw new ConfigException("config key 'load_buffer_size': must be a multiple of 4096, got " + loadBufferSize);
     }
     if ((offloadOnEvict || offloadForceEvict) && !enableOffload) {
       throw new ConfigException("config key 'offload_on_evict': requires enable_offload");
@@ -82,13 +94,26 @@ public record KvStoreOptions(
         (int) v.get(PUT_FULL_RETRIES.name()), (long) v.get(HEARTBEAT_INTERVAL_MS.name()),
         (long) v.get(CLIENT_LIVE_TTL_MS.name()), (long) v.get(GRACEFUL_UNMOUNT_GRACE_MS.name()),
         (boolean) v.get(ENABLE_OFFLOAD.name()), (boolean) v.get(OFFLOAD_ON_EVICT.name()),
-        (boolean) v.get(OFFLOAD_FORCE_EVICT.name()), (int) v.get(OFFLOAD_QUEUE_LIMIT.name()));
+        (boolean) v.get(OFFLOAD_FORCE_EVICT.name()), (int) v.get(OFFLOAD_QUEUE_LIMIT.name()),
+        (String) v.get(SSD_DIR.name()), (long) v.get(SSD_CAPACITY.name()), (int) v.get(SSD_BUCKET_KEYS.name()),
+        (long) v.get(SSD_BUCKET_BYTES.name()), (String) v.get(SSD_EVICTION_POLICY.name()),
+        (double) v.get(SSD_HIGH_WATERMARK.name()), (double) v.get(SSD_LOW_WATERMARK.name()),
+        (boolean) v.get(USE_URING.name()), (int) v.get(URING_QUEUE_DEPTH.name()), (int) v.get(SSD_IO_THREADS.name()),
+        (long) v.get(LOAD_BUFFER_SIZE.name()), (long) v.get(LOAD_BUFFER_GC_TTL_MS.name()),
+        (boolean) v.get(PROMOTION_ON_HIT.name()));
   }
 
   /** The master's offload mode; per round offload-on-evict queues at most half the queue limit (the reference's cap). */
   public io.kvcache.replica.OffloadSettings offloadSettings() {
     return new io.kvcache.replica.OffloadSettings(enableOffload, offloadOnEvict, offloadForceEvict,
         Math.max(1, offloadQueueLimit / 2));
+  }
+
+  /** The storage node's bucket store settings. */
+  public io.kvcache.ssd.BucketStoreOptions bucketStoreOptions() {
+    return new io.kvcache.ssd.BucketStoreOptions(java.nio.file.Path.of(ssdDir), ssdBucketKeys, ssdBucketBytes,
+        ssdCapacity, ssdHighWatermark, ssdLowWatermark,
+        io.kvcache.ssd.EvictionPolicy.valueOf(ssdEvictionPolicy.toUpperCase(java.util.Locale.ROOT)), maxKeySize);
   }
 
   public boolean has(Role role) {
