@@ -9,9 +9,9 @@ import io.vertx.core.Future;
 import io.vertx.core.streams.WriteStream;
 
 /**
- * Streams the values of a batch get in request order: up to {@code window} reads in flight, items packed into chunks
- * of about {@code chunkBytes}, and writing paused while the response's queue is full (so a 128 x 4 MiB batch never sits
- * in memory at once).
+ * Streams the values of a batch get in request order: up to {@code window} reads in flight (SSD-only keys loaded per
+ * node in batches by {@link DiskBatches}), items packed into chunks of about {@code chunkBytes}, and writing paused while
+ * the response's queue is full (so a 128 x 4 MiB batch never sits in memory at once).
  *
  * <p>Not thread-safe: runs on the gateway's event loop. {@link #pump()} is re-entrant-safe because completed futures
  * call back synchronously.
@@ -20,6 +20,8 @@ final class BatchGetStream {
   private final ReadFlow reads;
   private final WriteStream<BatchGetChunk> out;
   private final ShardResults lists;
+  private final byte[][] keys;
+  private final DiskBatches disk;
   private final long leaseStartMs;
   private final int window;
   private final long chunkBytes;
@@ -36,11 +38,13 @@ final class BatchGetStream {
   private int hits;
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  BatchGetStream(ReadFlow reads, WriteStream<BatchGetChunk> out, ShardResults lists, long leaseStartMs, int window,
-                 long chunkBytes, Runnable onDone) {
+  BatchGetStream(ReadFlow reads, WriteStream<BatchGetChunk> out, ShardResults lists, byte[][] keys, long leaseStartMs,
+                 int window, long chunkBytes, Runnable onDone) {
     this.reads = reads;
     this.out = out;
     this.lists = lists;
+    this.keys = keys;
+    this.disk = new DiskBatches(reads, lists, keys);
     this.leaseStartMs = leaseStartMs;
     this.window = window;
     this.chunkBytes = chunkBytes;
@@ -83,7 +87,9 @@ final class BatchGetStream {
 
   private void launch() {
     while (launched < inFlight.length && launched - emitted < window) {
-      Future<ByteString> read = reads.read(lists.results()[launched], leaseStartMs, lists.leaseTtlMs());
+      Future<ByteString> read = disk.isDisk(launched)
+          ? disk.read(launched, keys[launched], leaseStartMs, lists.leaseTtlMs())
+          : reads.read(lists.results()[launched], keys[launched], leaseStartMs, lists.leaseTtlMs());
       inFlight[launched++] = read;
       read.onComplete(ignored -> pump());
     }

@@ -12,11 +12,17 @@ final class GatewayMetrics {
   private final Map<String, Counter[]> byOp = new HashMap<>();
   final Counter bytesIn;
   final Counter bytesOut;
+  final Counter ssdReads;
+  final Counter ssdReadBytes;
 
   GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
     bytesIn = Counter.builder("kvstore_gateway_bytes_in").description("Value bytes received by puts").register(registry);
     bytesOut = Counter.builder("kvstore_gateway_bytes_out").description("Value bytes sent by gets").register(registry);
+    ssdReads = Counter.builder("kvstore_gateway_ssd_reads").description("Values read back from an SSD")
+        .register(registry);
+    ssdReadBytes = Counter.builder("kvstore_gateway_ssd_read_bytes").description("Bytes read back from SSDs")
+        .register(registry);
   }
 
   /**

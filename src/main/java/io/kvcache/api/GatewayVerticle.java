@@ -55,8 +55,9 @@ public final class GatewayVerticle extends VerticleBase {
     MasterDirectory master = new MasterDirectory(node);
     metadata = new MetadataClient(node, master);
     SliceTransfer data = new SliceTransfer(node);
-    reads = new ReadFlow(data, MillisClock.MONOTONIC);
     metrics = new GatewayMetrics(node.meters());
+    Promoter promoter = new Promoter(node.options().promotionOnHit(), metadata, data, node.options().nodeName());
+    reads = new ReadFlow(data, new SsdReader(node), promoter, MillisClock.MONOTONIC, metrics);
     handlers = new KvStoreHandlers(node.options(), metadata, data, reads, metrics);
     replication = new ReplicationHandlers(node.options(), metadata, vertx, node.requestOptions(), metrics);
 
@@ -140,8 +141,12 @@ public final class GatewayVerticle extends VerticleBase {
         return;
       }
       ShardResults lists = BatchLists.inCallOrder(batch, ar.result());
+      byte[][] keys = new byte[batch.size()][];
+      for (int j = 0; j < batch.encoded.size(); j++) {
+        keys[batch.positions[j]] = batch.encoded.get(j);
+      }
       BatchGetStream[] stream = new BatchGetStream[1];
-      stream[0] = new BatchGetStream(reads, req.response(), lists, start, BATCH_GET_WINDOW, BATCH_GET_CHUNK_BYTES,
+      stream[0] = new BatchGetStream(reads, req.response(), lists, keys, start, BATCH_GET_WINDOW, BATCH_GET_CHUNK_BYTES,
           () -> {
             metrics.record("batch_get", lists.size(), lists.size() - stream[0].hits());
             metrics.bytesOut.increment(stream[0].bytesOut());

@@ -74,7 +74,7 @@ final class KvStoreHandlers {
     long start = reads.clock().nowMs();
     byte[] key = KeyCodec.encode(r.getNamespace(), r.getKey());
     return metadata.keys(ShardKeys.Op.REPLICA_LIST, 0, List.of(key))
-        .compose(lists -> reads.read(lists.results()[0], start, lists.leaseTtlMs())
+        .compose(lists -> reads.read(lists.results()[0], key, start, lists.leaseTtlMs())
             .transform(ar -> {
               GetReply.Builder reply = GetReply.newBuilder().setLeaseTtlMs(lists.leaseTtlMs());
               if (ar.succeeded()) {

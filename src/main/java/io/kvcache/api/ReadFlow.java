@@ -1,46 +1,92 @@
 package io.kvcache.api;
 
-import io.kvcache.segment.SliceTransfer;
 import com.google.protobuf.ByteString;
 import io.kvcache.proto.bus.KeyResult;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicaDescriptor;
+import io.kvcache.proto.v1.ReplicaType;
 import io.kvcache.replica.MillisClock;
+import io.kvcache.segment.SliceTransfer;
 import io.vertx.core.Future;
 
 /**
- * Reads a value once its replica list is known, and enforces the lease: if the transfer finishes after the lease that
- * protected it ran out (reference item 52), the bytes are discarded and the key reports LEASE_EXPIRED — they may have
- * been evicted and overwritten while we copied.
+ * Reads a value once its replica list is known — from memory (this node's replica first) or, when only an SSD holds it,
+ * through the owning node's load buffers (then optionally promoted back into DRAM) — and enforces the lease: if the
+ * transfer finishes after the lease that protected it ran out (reference item 52), the bytes are discarded and the key
+ * reports LEASE_EXPIRED, since they may have been evicted and overwritten while we copied.
+ *
+ * <p>Not thread-safe: one per gateway verticle.
  */
 final class ReadFlow {
   private final SliceTransfer data;
+  private final SsdReader ssd;
+  private final Promoter promoter;
   private final MillisClock clock;
+  private final GatewayMetrics metrics;
 
-  ReadFlow(SliceTransfer data, MillisClock clock) {
+  ReadFlow(SliceTransfer data, SsdReader ssd, Promoter promoter, MillisClock clock, GatewayMetrics metrics) {
     this.data = data;
+    this.ssd = ssd;
+    this.promoter = promoter;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   MillisClock clock() {
     return clock;
   }
 
-  /** The bytes of one key; fails with a {@link SliceTransfer.TransferException} carrying the key's error code. */
-  Future<ByteString> read(KeyResult listed, long leaseStartMs, long leaseTtlMs) {
+  SsdReader ssd() {
+    return ssd;
+  }
+
+  /** The bytes of one key ({@code key} encoded); fails with a TransferException carrying the key's error code. */
+  Future<ByteString> read(KeyResult listed, byte[] key, long leaseStartMs, long leaseTtlMs) {
     if (listed.getCode() != ErrorCode.OK) {
       return Future.failedFuture(new SliceTransfer.TransferException(listed.getCode(), "no readable replica"));
-    }
-    ReplicaDescriptor replica = data.choose(listed.getReplicasList());
-    if (replica == null) {
-      return Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.REPLICA_IS_NOT_READY, "no memory replica"));
     }
     if (listed.getSize() > Integer.MAX_VALUE) {
       return Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.INVALID_PARAMS, "value too large"));
     }
-    return data.read(replica, 0, (int) listed.getSize()).compose(bytes ->
-        clock.nowMs() - leaseStartMs >= leaseTtlMs
-            ? Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "lease expired during read"))
-            : Future.succeededFuture(bytes));
+    ReplicaDescriptor memory = data.choose(listed.getReplicasList());
+    Future<ByteString> bytes;
+    if (memory != null) {
+      bytes = data.read(memory, 0, (int) listed.getSize());
+    } else {
+      ReplicaDescriptor disk = onDisk(listed);
+      if (disk == null) {
+        return Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.REPLICA_IS_NOT_READY, "no replica"));
+      }
+      bytes = ssd.readOne(disk.getNodeId(), key, listed.getSize()).onSuccess(b -> servedFromSsd(key, b));
+    }
+    return withinLease(bytes, leaseStartMs, leaseTtlMs);
+  }
+
+  /** Fails with LEASE_EXPIRED if the bytes arrived after the lease ran out. */
+  Future<ByteString> withinLease(Future<ByteString> bytes, long leaseStartMs, long leaseTtlMs) {
+    return bytes.compose(b -> clock.nowMs() - leaseStartMs >= leaseTtlMs
+        ? Future.failedFuture(new SliceTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "lease expired during read"))
+        : Future.succeededFuture(b));
+  }
+
+  /** Counts an SSD read and, with promotion on hit, copies the value back into DRAM (without delaying the reply). */
+  void servedFromSsd(byte[] key, ByteString bytes) {
+    metrics.ssdReads.increment();
+    metrics.ssdReadBytes.increment(bytes.size());
+    promoter.promote(key, bytes);
+  }
+
+  /** The first SSD replica of a key that has no memory replica, or null. */
+  static ReplicaDescriptor onDisk(KeyResult listed) {
+    for (ReplicaDescriptor r : listed.getReplicasList()) {
+      if (r.getType() == ReplicaType.LOCAL_DISK) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  static boolean inMemory(KeyResult listed) {
+    return listed.getReplicasList().stream().anyMatch(r -> r.getType() == ReplicaType.MEMORY);
   }
 }

@@ -1,5 +1,6 @@
 package io.kvcache.app;
 
+import io.kvcache.replica.EvictionRound;
 import io.kvcache.replica.ReplicaShard;
 import io.kvcache.replica.ShardService;
 import io.kvcache.replica.ShardShared;
@@ -12,6 +13,17 @@ import java.util.function.ToLongFunction;
 public record MasterView(ShardShared shared, List<ShardService> shards) {
   public MasterView {
     shards = List.copyOf(shards);
+  }
+
+  /** Runs one eviction round now with the given target and lower bound (shares of evictable objects). */
+  public EvictionRound.Outcome evict(double target, double lowerbound, boolean allowSoftPinned) {
+    EvictionRound.ShardCalls calls = new EvictionRound.ShardCalls() {
+      @Override
+      public <T> CompletableFuture<List<T>> onEach(java.util.function.Function<ReplicaShard, T> step) {
+        return CompletableFuture.completedFuture(shards.stream().map(s -> s.call(step)).toList());
+      }
+    };
+    return new EvictionRound(calls, allowSoftPinned).run(target, lowerbound).join();
   }
 
   /** Sums {@code measure} over the shards, each read under its lock. */

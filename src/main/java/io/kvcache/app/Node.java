@@ -18,6 +18,10 @@ import io.kvcache.offload.QueueSink;
 import io.kvcache.offload.TaskVerticle;
 import io.kvcache.segment.ReplicationWorker;
 import io.kvcache.segment.SegmentVerticle;
+import io.kvcache.offload.OffloadWorker;
+import io.kvcache.ssd.SsdIoVerticle;
+import io.kvcache.ssd.SsdMeters;
+import io.kvcache.ssd.SsdNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,6 +45,7 @@ public final class Node {
   private final AdminHttpVerticle admin;
   private final List<GatewayVerticle> gateways;
   private final SegmentVerticle segmentVerticle;
+  private final OffloadWorker offloadWorker;
 
   private Node(NodeContext context, AdminHttpVerticle admin, List<GatewayVerticle> gateways,
                SegmentVerticle segmentVerticle) {
@@ -48,6 +53,7 @@ public final class Node {
     this.admin = admin;
     this.gateways = gateways;
     this.segmentVerticle = segmentVerticle;
+    this.offloadWorker = context.offloadWorker();
   }
 
   public static Future<Node> start(KvStoreOptions options) {
@@ -79,7 +85,8 @@ public final class Node {
           }
           int port = gateways.isEmpty() ? options.grpcPort() : gateways.get(0).actualPort();
           segmentHolder[0] = new SegmentVerticle(context, context.endpoint(port));
-          return vertx.deployVerticle(segmentHolder[0])
+          return openSsd(context)
+              .compose(ssd -> vertx.deployVerticle(segmentHolder[0]))
               .compose(id -> vertx.deployVerticle(new ReplicationWorker(context)));
         })
         .compose(ignored -> {
@@ -87,6 +94,28 @@ public final class Node {
           AdminHttpVerticle admin = new AdminHttpVerticle(context,
               () -> gateways.stream().allMatch(GatewayVerticle::isReady) && (segment == null || segment.isMounted()));
           return vertx.deployVerticle(admin).map(id -> new Node(context, admin, gateways, segment));
+        });
+  }
+
+  /**
+   * A storage node of a store with offload opens its SSD (recovering its buckets, off the event loop), serves it on the
+   * event bus and runs the offload worker.
+   */
+  private static Future<?> openSsd(NodeContext context) {
+    KvStoreOptions o = context.options();
+    if (!o.enableOffload()) {
+      return Future.succeededFuture();
+    }
+    Vertx vertx = context.vertx();
+    return vertx.executeBlocking(() -> SsdNode.open(o.bucketStoreOptions(), o.useUring(), o.uringQueueDepth(),
+            o.loadBufferSize(), o.loadBufferGcTtlMs(), () -> System.nanoTime() / 1_000_000))
+        .compose(ssd -> {
+          context.publishSsd(ssd);
+          SsdMeters.bind(context.meters(), ssd.uringStats(), ssd.store());
+          OffloadWorker worker = new OffloadWorker(context, ssd);
+          context.publishOffloadWorker(worker);
+          return SsdIoVerticle.deploy(vertx, context.nodeId(), ssd.service(), o.ssdIoThreads())
+              .compose(id -> vertx.deployVerticle(worker));
         });
   }
 
@@ -152,6 +181,11 @@ public final class Node {
     return admin.actualPort();
   }
 
+  /** The storage node's offload worker (null unless it takes offloads): can pause and resume taking tasks. */
+  public OffloadWorker offloadWorker() {
+    return offloadWorker;
+  }
+
   public boolean hasSegment() {
     return segmentVerticle != null;
   }
@@ -159,6 +193,11 @@ public final class Node {
   /** Undeploys everything (the storage node unmounts its segment first) and leaves the cluster. */
   public Future<Void> stop() {
     LOG.info("stopping node " + context.options().nodeName());
-    return context.vertx().close();
+    return context.vertx().close().onComplete(ignored -> {
+      SsdNode ssd = context.ssd();
+      if (ssd != null) {
+        ssd.close(); // every SSD thread is gone with Vert.x
+      }
+    });
   }
 }

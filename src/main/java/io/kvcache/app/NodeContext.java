@@ -3,8 +3,10 @@ package io.kvcache.app;
 import io.kvcache.alloc.LocalDiskRegistry;
 import io.kvcache.alloc.NodeLiveness;
 import io.kvcache.offload.OffloadQueues;
+import io.kvcache.offload.OffloadWorker;
 import io.kvcache.alloc.SegmentRegistry;
 import io.kvcache.segment.DramSegment;
+import io.kvcache.ssd.SsdNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -30,6 +32,9 @@ public final class NodeContext {
   private volatile DramSegment localSegment;
   private volatile String sessionToken;
   private volatile MasterView master;
+  private volatile SsdNode ssd;
+  private volatile boolean offloadAccepted;
+  private volatile OffloadWorker offloadWorker;
 
   public NodeContext(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters,
                      ClusterMembership membership) {
@@ -98,6 +103,32 @@ public final class NodeContext {
 
   public void publishMaster(MasterView view) {
     this.master = view;
+  }
+
+  /** This storage node's SSD (null unless it takes offloads). */
+  public SsdNode ssd() {
+    return ssd;
+  }
+
+  public void publishSsd(SsdNode ssd) {
+    this.ssd = ssd;
+  }
+
+  public OffloadWorker offloadWorker() {
+    return offloadWorker;
+  }
+
+  public void publishOffloadWorker(OffloadWorker worker) {
+    this.offloadWorker = worker;
+  }
+
+  /** Whether the master accepted this node's SSD for offloads at its last mount. */
+  public boolean offloadAccepted() {
+    return offloadAccepted;
+  }
+
+  public void publishOffloadAccepted(boolean accepted) {
+    this.offloadAccepted = accepted;
   }
 
   /** This storage node's session token with the master (null until its segment is mounted). */

@@ -115,4 +115,5 @@ public final class EvictionVerticle extends VerticleBase {
   private <T> CompletableFuture<List<T>> onEachShard(Function<ReplicaShard, T> step) {
     return CompletableFuture.completedFuture(shards.stream().map(s -> s.call(step)).toList());
   }
+
 }

@@ -176,6 +176,12 @@ public final class ReplicaShard {
     return ErrorCode.OK;
   }
 
+  /** One memory replica of {@code size} bytes placed by this shard's strategy; null when there is no room. */
+  MemoryReplica allocateOne(long size, List<String> preferredSegments) {
+    int placed = strategy.allocate(shared.segments(), size, 1, preferredSegments, List.of(), placement);
+    return placed >= 1 ? new MemoryReplica(placement.segment(0), placement.handle(0)) : null;
+  }
+
   /** Soft-pin TTL a put asks for: 0 none, &gt;0 the TTL, -1 invalid (TTL with PRESERVE/DISABLE, or above the max). */
   private long requestedSoftPinTtl(ReplicateConfig config) {
     if (!config.hasSoftPin()) {

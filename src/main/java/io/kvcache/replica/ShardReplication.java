@@ -23,11 +23,11 @@ public final class ShardReplication {
     final boolean move;
     final long client;
     final long startMs;
-    final MemoryReplica source;
+    final Replica source;
     final List<MemoryReplica> targets;
     final long pinId;
 
-    Task(boolean move, long client, long startMs, MemoryReplica source, List<MemoryReplica> targets, long pinId) {
+    Task(boolean move, long client, long startMs, Replica source, List<MemoryReplica> targets, long pinId) {
       this.move = move;
       this.client = client;
       this.startMs = startMs;
@@ -36,7 +36,7 @@ public final class ShardReplication {
       this.pinId = pinId;
     }
 
-    public MemoryReplica source() {
+    public Replica source() {
       return source;
     }
 
@@ -124,6 +124,45 @@ public final class ShardReplication {
         now + shard.settings().releaseTimeoutMs());
     created.forEach(e::addReplica);
     Task task = new Task(move, client, now, source, created, pinId);
+    tasks.put(e, task);
+    e.flags |= ObjectEntry.REPLICATION_TASK;
+    lastError = ErrorCode.OK;
+    return task;
+  }
+
+  /**
+   * Promotion on hit: a memory replica for an object only an SSD holds, placed by the strategy (preferring
+   * {@code preferredSegment}), invisible until {@link #end} (as a copy) publishes it.
+   */
+  public Task promoteStart(long client, byte[] key, int hash, List<String> preferredSegments) {
+    ObjectEntry e = shard.find(key, hash);
+    if (e == null) {
+      return fail(ErrorCode.OBJECT_NOT_FOUND);
+    }
+    if (e.hasReplicationTask() || e.isProcessing()) {
+      return fail(ErrorCode.OBJECT_HAS_REPLICATION_TASK);
+    }
+    Replica source = null;
+    for (int i = 0; i < e.replicaCount(); i++) {
+      if (e.replica(i).isMemory() && e.replica(i).isValid()) {
+        return fail(ErrorCode.REPLICA_ALREADY_EXISTS);
+      }
+      if (source == null && e.replica(i) instanceof DiskReplica d && d.isReadable()) {
+        source = d;
+      }
+    }
+    if (source == null) {
+      return fail(ErrorCode.REPLICA_NOT_FOUND);
+    }
+    MemoryReplica target = shard.allocateOne(e.size, preferredSegments);
+    if (target == null) {
+      return fail(ErrorCode.NO_AVAILABLE_HANDLE);
+    }
+    target.isTaskTarget = true;
+    long now = shard.clock().nowMs();
+    long pinId = shard.pins().pin(PinOwner.COPY, client, e, source, now + shard.settings().releaseTimeoutMs());
+    e.addReplica(target);
+    Task task = new Task(false, client, now, source, List.of(target), pinId);
     tasks.put(e, task);
     e.flags |= ObjectEntry.REPLICATION_TASK;
     lastError = ErrorCode.OK;

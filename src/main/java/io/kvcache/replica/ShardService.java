@@ -140,10 +140,11 @@ public final class ShardService {
       case COPY_START -> task = domain.copyStart(r.getClient(), key, hash, r.getSourceSegment(), r.getTargetSegmentsList());
       case MOVE_START -> task = domain.moveStart(r.getClient(), key, hash, r.getSourceSegment(),
           r.getTargetSegmentsCount() == 1 ? r.getTargetSegments(0) : "");
+      case PROMOTE_START -> task = domain.promoteStart(r.getClient(), key, hash, r.getTargetSegmentsList());
       default -> { }
     }
     code = switch (r.getOp()) {
-      case COPY_START, MOVE_START -> task != null ? ErrorCode.OK : domain.lastError();
+      case COPY_START, MOVE_START, PROMOTE_START -> task != null ? ErrorCode.OK : domain.lastError();
       case COPY_END -> domain.end(r.getClient(), key, hash, false);
       case MOVE_END -> domain.end(r.getClient(), key, hash, true);
       case COPY_REVOKE -> domain.revoke(r.getClient(), key, hash, false);

@@ -73,6 +73,7 @@ public final class SegmentVerticle extends VerticleBase {
         .setNodeId(node.nodeId())
         .setEndpoint(endpoint)
         .setSize(segment.size())
+        .setOffload(node.ssd() != null)
         .build();
     vertx.eventBus().<com.google.protobuf.Message>request(Addresses.ALLOC, request, node.requestOptions())
         .onComplete(done -> {
@@ -82,6 +83,7 @@ public final class SegmentVerticle extends VerticleBase {
           if (done.succeeded() && ((SegmentReply) done.result().body()).getCode() == ErrorCode.OK) {
             mounted = true;
             token = ((SegmentReply) done.result().body()).getToken();
+            node.publishOffloadAccepted(((SegmentReply) done.result().body()).getOffload());
             node.publishSessionToken(token);
             LOG.info("segment " + request.getName() + " mounted with the master");
             if (heartbeatTimer < 0) {

@@ -34,10 +34,17 @@ import java.util.List;
 public final class SsdService {
   private final BucketStore store;
   private final String engineName;
+  private final LoadService loads;
 
   public SsdService(BucketStore store, String engineName) {
+    this(store, engineName, null);
+  }
+
+  /** With {@code loads}, the service also answers the load-buffer protocol ({@link LoadService}). */
+  public SsdService(BucketStore store, String engineName, LoadService loads) {
     this.store = store;
     this.engineName = engineName;
+    this.loads = loads;
   }
 
   public BucketStore store() {
@@ -55,7 +62,13 @@ public final class SsdService {
       case SsdEvictRequest r -> evict(r);
       case SsdScanRequest r -> scan(r);
       case SsdQueryRequest r -> query(r);
-      default -> throw new IllegalArgumentException("SSD service does not handle " + request.getClass().getName());
+      default -> {
+        Message reply = loads == null ? null : loads.handle(request);
+        if (reply == null) {
+          throw new IllegalArgumentException("SSD service does not handle " + request.getClass().getName());
+        }
+        yield reply;
+      }
     };
   }
 

@@ -98,7 +98,7 @@ class ReplicationTaskTest {
     assertNotNull(f.shard.writableReplica(CLIENT, key("obj"), hash("obj"), target, 0, MIB));
     assertNull(f.shard.writableReplica(OTHER, key("obj"), hash("obj"), target, 0, MIB));
     assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.writeCheckError());
-    assertNull(f.shard.writableReplica(CLIENT, key("obj"), hash("obj"), task.source().id(), 0, MIB));
+    assertNull(f.shard.writableReplica(CLIENT, key("obj"), hash("obj"), ((MemoryReplica) task.source()).id(), 0, MIB));
     assertEquals(ErrorCode.REPLICA_NOT_FOUND, f.shard.writeCheckError(), "the COMPLETE source is not writable");
   }
 

@@ -27,12 +27,20 @@ public final class TestNodes {
   public static final String HOST = "127.0.0.1";
   private static final long START_TIMEOUT_S = 90;
 
+  /**
+   * A free port for a Hazelcast member, taken below the kernel's ephemeral range (32768+): the ports nodes bind with 0
+   * (gRPC, event bus, metrics) come from that range, so they cannot grab it between this check and Hazelcast's bind.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName(HOST))) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+      try (ServerSocket socket = new ServerSocket(port, 50, InetAddress.getByName(HOST))) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // try another one
+      }
     }
+    throw new IllegalStateException("no free port in 20000-31999");
   }
 
   /** A config for one node of a test cluster: all ports free, small segment, loopback only. */
