@@ -92,6 +92,20 @@ class OffloadEndToEndTest {
   }
 
   @Test
+  void promotionOnHitCopiesAnSsdOnlyValueBackIntoDram() {
+    start(offloadNode(freshDir(), new JsonObject().put("promotion_on_hit", true)));
+    ByteString v = value("promoted", 200_000);
+    put("promoted", v);
+    Await.until("an SSD replica", Duration.ofSeconds(30), () -> replicaTypes("promoted").contains(ReplicaType.LOCAL_DISK));
+    node.context().master().evict(1.0, 1.0, true);
+    assertEquals(List.of(ReplicaType.LOCAL_DISK), replicaTypes("promoted"));
+    assertEquals(v, await(client.get(GetRequest.newBuilder().setKey("promoted").build())).getValue());
+    Await.until("the value back in DRAM", Duration.ofSeconds(30), () -> replicaTypes("promoted").contains(ReplicaType.MEMORY));
+    assertEquals(v, await(client.get(GetRequest.newBuilder().setKey("promoted").build())).getValue(),
+        "the promoted copy holds the same bytes");
+  }
+
+  @Test
   void aPinnedObjectSurvivesForcedEvictionUntilItsOffloadCompletes() {
     start(offloadNode(freshDir(), new JsonObject()));
     node.offloadWorker().pause(); // holds the window open: the SSD write does not happen yet
