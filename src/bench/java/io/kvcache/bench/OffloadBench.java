@@ -1,0 +1,122 @@
+package io.kvcache.bench;
+
+import com.google.protobuf.ByteString;
+import io.kvcache.api.GrpcTransport;
+import io.kvcache.app.ConfigLoader;
+import io.kvcache.app.Node;
+import io.kvcache.proto.v1.*;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.WriteStream;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One measurement of the offload pipeline on a node started in this JVM: (1) DRAM→SSD: {@code --objects} values of
+ * {@code --size} bytes are put with the offload worker paused, then the worker is released and timed until the SSD holds
+ * them all; (2) SSD read-back: with every DRAM replica evicted, BatchGet of 32 random keys at a time (one batch in
+ * flight, so 32 reads in flight at the SSD) for {@code --seconds}.
+ * Prints {@code RESULT phase=offload mbps=...} and {@code RESULT phase=ssd_get size=... mbps=...}.
+ */
+public final class OffloadBench {
+  private OffloadBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = Args.parse(args);
+    int size = Integer.parseInt(a.getOrDefault("size", "1048576"));
+    int objects = Integer.parseInt(a.getOrDefault("objects", "1024"));
+    double seconds = Double.parseDouble(a.getOrDefault("seconds", "5"));
+    Path dir = Path.of(a.getOrDefault("dir", "target/bench/offload"));
+    int batch = Integer.parseInt(a.getOrDefault("batch", "32"));
+    long segment = (long) objects * size + (64L << 20);
+    int clusterPort = 20_000 + new SplittableRandom().nextInt(12_000);
+    JsonObject config = new JsonObject()
+        .put("node_name", "bench").put("roles", new JsonArray(List.of("master", "storage", "gateway")))
+        .put("grpc_port", 0).put("metrics_port", 0).put("cluster_port", clusterPort)
+        .put("cluster_members", new JsonArray(List.of("127.0.0.1:" + clusterPort)))
+        .put("cluster_name", "offload-bench-" + clusterPort)
+        .put("segment_size", segment).put("enable_offload", true).put("ssd_dir", dir.toString())
+        .put("load_buffer_size", Math.max(64L << 20, ((long) batch * size + 4095) / 4096 * 4096 * 2))
+        .put("heartbeat_interval_ms", 20).put("lease_ttl_ms", 1000);
+    Node node = Node.start(ConfigLoader.load(config, Map.of())).await(120, TimeUnit.SECONDS);
+    Vertx vertx = Vertx.vertx();
+    try {
+      GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(256L << 20),
+          GrpcTransport.clientOptions(256L << 20));
+      KvStoreGrpcClient client = KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(node.grpcPort(), "127.0.0.1"));
+      byte[] raw = new byte[size];
+      new SplittableRandom(size).nextBytes(raw);
+      ByteString value = ByteString.copyFrom(raw);
+
+      node.offloadWorker().pause();
+      for (int first = 0; first < objects; first += 16) {
+        BatchPutChunk.Builder chunk = BatchPutChunk.newBuilder();
+        for (int k = first; k < Math.min(objects, first + 16); k++) {
+          chunk.addItems(PutItem.newBuilder().setKey("obj-" + k).setValue(value));
+        }
+        BatchPutChunk body = chunk.build();
+        BatchPutReply put = client.batchPut((WriteStream<BatchPutChunk> s, Throwable f) -> s.end(body))
+            .await(120, TimeUnit.SECONDS);
+        if (put.getStored() != body.getItemsCount()) {
+          throw new IllegalStateException("puts failed: " + put.getCodesList());
+        }
+      }
+      long t0 = System.nanoTime();
+      node.offloadWorker().resume();
+      long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
+      while (node.context().ssd().store().objectCount() < objects) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("offload did not finish");
+        }
+        Thread.sleep(2); // polling the SSD's object count; the interval bounds the measurement error (2 ms)
+      }
+      double offloadSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("RESULT phase=offload size=%d objects=%d seconds=%.3f mbps=%.1f%n", size, objects,
+          offloadSeconds, (double) objects * size / offloadSeconds / 1e6);
+
+      while (node.context().segmentRegistry().allocatedBytes() > 0) { // drop every DRAM replica
+        node.context().master().evict(1.0, 1.0, true);
+      }
+      SplittableRandom random = new SplittableRandom(7);
+      long bytes = 0;
+      long start = System.nanoTime();
+      long end = start + (long) (seconds * 1e9);
+      while (System.nanoTime() < end) {
+        BatchGetRequest.Builder get = BatchGetRequest.newBuilder();
+        for (int i = 0; i < batch; i++) {
+          get.addKeys("obj-" + random.nextInt(objects));
+        }
+        List<GetItem> items = new ArrayList<>();
+        client.batchGet(get.build()).compose(stream -> {
+          io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+          stream.handler(c -> items.addAll(c.getItemsList()));
+          stream.endHandler(v -> done.complete());
+          stream.exceptionHandler(done::tryFail);
+          return done.future();
+        }).await(60, TimeUnit.SECONDS);
+        for (GetItem item : items) {
+          if (item.getCode() != ErrorCode.OK || item.getValue().size() != size) {
+            throw new IllegalStateException("get failed: " + item.getCode());
+          }
+          bytes += size;
+        }
+      }
+      double getSeconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("RESULT phase=ssd_get size=%d batch=%d seconds=%.3f mbps=%.1f ssd_fixed_reads=%s%n", size, batch,
+          getSeconds, bytes / getSeconds / 1e6, node.context().ssd().uringStats() == null ? "n/a"
+              : String.valueOf(node.context().ssd().uringStats().fixedReads()));
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+      node.stop().await(60, TimeUnit.SECONDS);
+    }
+  }
+}
