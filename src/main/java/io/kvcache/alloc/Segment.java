@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Thread-safe. allocate/free/offsetOf take the segment's lock around the allocator. The figures strategies rank by
  * ({@link #largestFreeRegion()}, {@link #allocatedBytes()}, {@link #freeRatio()}, {@link #totalFreeSpace()},
- * {@link #landingClass(long)}) are read from a snapshot the lock holder republishes after every change, so ranking many
- * segments locks none of them. Each snapshot word is exact as of the last completed allocate/free on this segment; words
- * may come from two consecutive changes, which a ranking tolerates.
+ * {@link #fittingFreeSpace(long)}) are read without the lock: the first four from a snapshot the lock holder republishes
+ * after every change, the last from the allocator's published {@link FreeSpaceIndex}. Each figure is exact as of a
+ * recent completed allocate/free on this segment; two figures may come from consecutive changes, which a ranking
+ * tolerates.
  *
  * <p>Replicas hold their Segment like a weak reference: once {@linkplain Status#UNMOUNTED unmounted}, frees are no-ops
  * (the allocator is dropped, as the reference drops its allocator) and {@link #isMounted()} tells readers the bytes are
@@ -39,11 +40,11 @@ public final class Segment {
   private static final int ALLOCATED = 0; // requested bytes of live allocations
   private static final int TOTAL_FREE = 1; // allocator free bytes
   private static final int LARGEST_FREE = 2; // largest request that can succeed, bytes
-  private static final int BINS = 3; // BINS..BINS+3: the allocator's non-empty-bin bitmap
-  private static final int SNAPSHOT_WORDS = BINS + SizeBins.BIN_WORDS;
+  private static final int SNAPSHOT_WORDS = 3;
   private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
   private final long[] snapshot = new long[SNAPSHOT_WORDS];
   private final int unitShift;
+  private final FreeSpaceIndex freeSpaceByClass; // the allocator's; kept past unmount so readers never see null
 
   public Segment(String name, String nodeId, String endpoint, long capacityBytes) {
     this(name, nodeId, endpoint, new OffsetAllocator(capacityBytes), new LongAdder());
@@ -60,6 +61,7 @@ public final class Segment {
     this.allocator = allocator;
     this.clusterAllocatedBytes = clusterAllocatedBytes;
     this.unitShift = allocator.unitShift();
+    this.freeSpaceByClass = allocator.freeSpaceIndex();
     publishLocked(); // still confined to the constructing thread; safe publication is the registry's final-array hand-off
   }
 
@@ -179,15 +181,18 @@ public final class Segment {
   }
 
   /**
-   * Size class (bytes) of the free region an allocation of {@code sizeBytes} would be carved from right now: its own
-   * rounded size when a hole of its class exists, larger when it would split a bigger region; -1 when nothing can hold it
-   * or the segment is not allocatable. Lock-free read.
+   * Free bytes in the regions an allocation of {@code sizeBytes} could land in (regions too small for it are not
+   * counted); 0 when it cannot land anywhere or the segment is not allocatable. Lock-free read.
    */
-  public long landingClass(long sizeBytes) {
-    if (status != Status.OK) {
-      return -1;
+  public long fittingFreeSpace(long sizeBytes) {
+    if (sizeBytes <= 0) {
+      throw new IllegalArgumentException("request size must be > 0 bytes, got " + sizeBytes);
     }
-    return SizeBins.landingClass(word(BINS), word(BINS + 1), word(BINS + 2), word(BINS + 3), unitShift, sizeBytes);
+    if (status != Status.OK || sizeBytes > word(LARGEST_FREE)) {
+      return 0;
+    }
+    long units = SizeBins.units(sizeBytes, unitShift); // <= largest free region, so within the bins
+    return freeSpaceByClass.unitsFromBin(SizeBins.roundUp(units)) << unitShift;
   }
 
   /** Bytes an allocation of {@code sizeBytes} reserves here (bin-rounded), or NO_SPACE if it can never fit. */
@@ -228,16 +233,14 @@ public final class Segment {
   }
 
   /**
-   * Republishes the snapshot after a change. Release stores: a reader that acquires a word sees the allocator state at
-   * least as new as the change that wrote it. Plain moves on x86, so publishing costs the lock holder almost nothing.
+   * Republishes the snapshot after a change with release stores, which pair with the acquire loads of {@link #word}:
+   * a reader that sees a word also sees everything the lock holder wrote before it. Plain moves on x86, so publishing
+   * costs the lock holder almost nothing.
    */
   private void publishLocked() {
     WORD.setRelease(snapshot, ALLOCATED, allocatedBytesLocked);
     WORD.setRelease(snapshot, TOTAL_FREE, allocator.totalFreeSpace());
     WORD.setRelease(snapshot, LARGEST_FREE, allocator.largestFreeRegion());
-    for (int i = 0; i < SizeBins.BIN_WORDS; i++) {
-      WORD.setRelease(snapshot, BINS + i, allocator.nonEmptyBinWord(i));
-    }
   }
 
   /** Acquire read: pairs with the release stores of publishLocked. */

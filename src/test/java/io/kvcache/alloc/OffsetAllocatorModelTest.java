@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Random allocate/free sequences checked against a brute-force model of the segment: a sorted map of live regions. The
  * model derives the free gaps, and from them the largest request that can succeed (a gap serves requests up to its size
  * with all but its 4 leading significant bits cleared: the bin it is filed under). The allocator must agree on the largest
- * free region, the total free space, success or failure of every request, and never hand out overlapping regions.
+ * free region, the total free space, the free space that fits a request, success or failure of every request, and never
+ * hand out overlapping regions.
  */
 class OffsetAllocatorModelTest {
   @ParameterizedTest(name = "capacity {0}, sizes up to {1}, seed {2}")
@@ -53,6 +54,9 @@ class OffsetAllocatorModelTest {
       assertEquals(modelLargestRequest(live, capacity / unit * unit, unit), allocator.largestFreeRegion(), "step " + step);
       long reservedTotal = live.values().stream().mapToLong(Long::longValue).sum();
       assertEquals(capacity / unit * unit - reservedTotal, allocator.totalFreeSpace());
+      long probe = 1 + random.nextLong(maxSize);
+      assertEquals(modelFittingFreeSpace(live, capacity / unit * unit, unit, probe), allocator.fittingFreeSpace(probe),
+          "step " + step + " probe " + probe);
     }
   }
 
@@ -65,6 +69,25 @@ class OffsetAllocatorModelTest {
       cursor = region.getKey() + region.getValue();
     }
     return Math.max(best, servable(usableBytes - cursor, unit));
+  }
+
+  /** Bytes of the gaps that can serve {@code request}: gaps whose servable size reaches the request's rounded size. */
+  private static long modelFittingFreeSpace(TreeMap<Long, Long> live, long usableBytes, long unit, long request) {
+    long units = (request + unit - 1) / unit;
+    long rounded = units;
+    if (units >= 16) {
+      int dropBits = 63 - Long.numberOfLeadingZeros(units) - 3;
+      rounded = ((units + (1L << dropBits) - 1) >>> dropBits) << dropBits; // round up to 4 significant bits
+    }
+    long fitting = 0;
+    long cursor = 0;
+    for (Map.Entry<Long, Long> region : live.entrySet()) {
+      long gap = region.getKey() - cursor;
+      fitting += servable(gap, unit) >= rounded * unit ? gap / unit * unit : 0;
+      cursor = region.getKey() + region.getValue();
+    }
+    long tail = usableBytes - cursor;
+    return fitting + (servable(tail, unit) >= rounded * unit ? tail / unit * unit : 0);
   }
 
   private static long servable(long gapBytes, long unit) {

@@ -103,4 +103,18 @@ class SegmentRegistryTest {
     assertEquals(64 * MiB, a.largestFreeRegion());
     assertEquals(1.0, a.freeRatio());
   }
+
+  @Test
+  void fittingFreeSpaceCountsOnlyRegionsThatCanHoldTheRequest() {
+    Segment a = registry.mount("a", "n1", "ep", 64 * MiB);
+    long first = a.allocate(16 * MiB);
+    a.allocate(16 * MiB);
+    a.free(first, 16 * MiB); // free: [0, 16 MiB) and [32 MiB, 64 MiB)
+    assertEquals(48 * MiB, a.fittingFreeSpace(MiB));
+    assertEquals(48 * MiB, a.fittingFreeSpace(16 * MiB));
+    assertEquals(32 * MiB, a.fittingFreeSpace(16 * MiB + 1));
+    assertEquals(0, a.fittingFreeSpace(32 * MiB + 1));
+    registry.setDraining("a");
+    assertEquals(0, a.fittingFreeSpace(MiB));
+  }
 }

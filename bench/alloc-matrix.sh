@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Allocation benchmarks (bench/ALLOCATION.md): the OffsetAllocator (reference allocator_bench), the three strategies
+# (reference allocation_strategy_bench: fillup, scaleout, size_class_churn, dsa) and a multi-seed churn sweep.
+#
+#   bench/alloc-matrix.sh                 quick matrix (a few minutes on 2 cores)
+#   bench/alloc-matrix.sh --full          the reference's whole matrix (long: the DSA cases alone write 4x 16 TiB)
+#   bench/alloc-matrix.sh [--full] -- ARGS  ARGS go to every benchmark main, e.g. -- --seed 7
+#
+# Tables are Markdown, printed to stdout and kept in bench/out/alloc-<time>.md; progress goes to stderr.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+full=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --full) full="--full"; shift ;;
+    --) shift; break ;;
+    *) echo "usage: bench/alloc-matrix.sh [--full] [-- benchmark args]" >&2; exit 2 ;;
+  esac
+done
+
+# 1024-segment clusters keep ~2.3 GiB of allocator node arrays live (65,536 nodes x 32 B per 1 GiB segment, the
+# reference's initial node budget).
+export KV_JAVA_OPTS="${KV_JAVA_OPTS:--Xmx6g}"
+mkdir -p bench/out
+out="bench/out/alloc-$(date +%Y%m%d-%H%M%S).md"
+
+run() {
+  echo "## $*" | tee -a "$out"
+  ./kvstore java "$@" | tee -a "$out"
+}
+
+run io.kvcache.bench.alloc.AllocatorBench ${full:+} $([ -z "$full" ] && echo --quick) "$@"
+run io.kvcache.bench.alloc.StrategyBench $full "$@"
+run io.kvcache.bench.alloc.ChurnSeedSweep $([ -z "$full" ] && echo --seeds 10 || echo --seeds 20) "$@"
+echo "tables saved in $out" >&2
