@@ -30,7 +30,8 @@ run() {
   ./kvstore java "$@" | tee -a "$out"
 }
 
-run io.kvcache.bench.alloc.AllocatorBench ${full:+} $([ -z "$full" ] && echo --quick) "$@"
+if [ -n "$full" ]; then quick=""; seeds=20; else quick="--quick"; seeds=10; fi
+run io.kvcache.bench.alloc.AllocatorBench $quick "$@"
 run io.kvcache.bench.alloc.StrategyBench $full "$@"
-run io.kvcache.bench.alloc.ChurnSeedSweep $([ -z "$full" ] && echo --seeds 10 || echo --seeds 20) "$@"
+run io.kvcache.bench.alloc.ChurnSeedSweep --seeds $seeds "$@"
 echo "tables saved in $out" >&2

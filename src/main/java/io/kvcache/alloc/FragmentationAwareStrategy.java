@@ -28,8 +28,10 @@ package io.kvcache.alloc;
  * that free_ratio_first leaves unplaced are space it does not use, and the space fragmentation_aware fills with them has
  * to be evicted eventually.
  *
- * <p>Cost: one lock-free Fenwick-tree query (O(log 256) loads) per candidate, on top of free_ratio_first's work.
- * NOT thread-safe (one instance per shard).
+ * <p>Cost per candidate, on top of free_ratio_first's snapshot read: nothing more when every free region of the
+ * segment can hold the request (the fitting space is then the free space: the usual case for small requests and for
+ * unfragmented segments), else one lock-free read of the allocator's per-class free space ({@link FreeSpaceIndex}: at
+ * most 8 bin and 16 octave counters, in address order). NOT thread-safe (one instance per shard).
  */
 final class FragmentationAwareStrategy extends RankedStrategy {
   FragmentationAwareStrategy(long seed) {
@@ -46,8 +48,24 @@ final class FragmentationAwareStrategy extends RankedStrategy {
     return segment.largestFreeRegion() >= sizeBytes;
   }
 
+  // The request's bin for the last (size, unit) seen: every candidate of one call shares them, bar mixed unit sizes.
+  private long binCachedForSize = -1;
+  private int binCachedForShift = -1;
+  private int cachedBin;
+
+  /** The fitting free ratio, or -1 (never tried) when the largest free region cannot hold the request. */
   @Override
   double score(Segment segment, long sizeBytes) {
-    return (double) segment.fittingFreeSpace(sizeBytes) / segment.capacity();
+    long largest = segment.largestFreeRegion();
+    if (largest < sizeBytes) {
+      return -1;
+    }
+    int shift = segment.unitShift();
+    if (sizeBytes != binCachedForSize || shift != binCachedForShift) {
+      cachedBin = SizeBins.roundUp(SizeBins.units(sizeBytes, shift));
+      binCachedForSize = sizeBytes;
+      binCachedForShift = shift;
+    }
+    return (double) segment.fittingFreeSpace(cachedBin, largest) / segment.capacity();
   }
 }

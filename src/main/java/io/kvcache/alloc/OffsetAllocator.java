@@ -184,6 +184,16 @@ public final class OffsetAllocator {
     return SizeBins.largestRequest(nonEmptyBins[0], nonEmptyBins[1], nonEmptyBins[2], nonEmptyBins[3], unitShift);
   }
 
+  /** Bin of the smallest free region, or -1 when there is none. */
+  int smallestFreeBin() {
+    for (int word = 0; word < SizeBins.BIN_WORDS; word++) {
+      if (nonEmptyBins[word] != 0) {
+        return (word << 6) | Long.numberOfTrailingZeros(nonEmptyBins[word]);
+      }
+    }
+    return -1;
+  }
+
   /** Free bytes in all regions (what is not reserved; counts the true free space even when nodes are exhausted). */
   public long totalFreeSpace() {
     return freeUnits << unitShift;
@@ -225,7 +235,9 @@ public final class OffsetAllocator {
     if (units > SizeBins.MAX_BIN_SIZE || usedNodes() == maxNodes) {
       return 0;
     }
-    return freeSpaceByBin.unitsFromBin(SizeBins.roundUp(units)) << unitShift;
+    long largestUnits = largestFreeRegion() >>> unitShift;
+    return freeSpaceByBin.unitsFromBin(SizeBins.roundUp(units), SizeBins.roundDown(Math.max(1, largestUnits)))
+        << unitShift;
   }
 
   /** The per-class free space, published for lock-free readers (see {@link FreeSpaceIndex}). */

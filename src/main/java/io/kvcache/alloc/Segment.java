@@ -36,13 +36,16 @@ public final class Segment {
 
   private volatile Status status = Status.OK;
 
-  // Snapshot words, written with setRelease by the lock holder, read with getAcquire by anyone (see publishLocked).
-  private static final int ALLOCATED = 0; // requested bytes of live allocations
-  private static final int TOTAL_FREE = 1; // allocator free bytes
-  private static final int LARGEST_FREE = 2; // largest request that can succeed, bytes
-  private static final int SNAPSHOT_WORDS = 3;
-  private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
-  private final long[] snapshot = new long[SNAPSHOT_WORDS];
+  // The snapshot: fields of this object (a ranking touches one object per candidate), written with setRelease by the
+  // lock holder and read with getAcquire by anyone (see publishLocked).
+  @SuppressWarnings("unused") private long allocatedSnapshot; // requested bytes of live allocations
+  @SuppressWarnings("unused") private long totalFreeSnapshot; // allocator free bytes
+  @SuppressWarnings("unused") private long largestFreeSnapshot; // largest request that can succeed, bytes
+  @SuppressWarnings("unused") private long smallestFreeBinSnapshot; // bin of the smallest free region, -1 if none
+  private static final VarHandle ALLOCATED = snapshotField("allocatedSnapshot");
+  private static final VarHandle TOTAL_FREE = snapshotField("totalFreeSnapshot");
+  private static final VarHandle LARGEST_FREE = snapshotField("largestFreeSnapshot");
+  private static final VarHandle SMALLEST_FREE_BIN = snapshotField("smallestFreeBinSnapshot");
   private final int unitShift;
   private final FreeSpaceIndex freeSpaceByClass; // the allocator's; kept past unmount so readers never see null
 
@@ -188,11 +191,25 @@ public final class Segment {
     if (sizeBytes <= 0) {
       throw new IllegalArgumentException("request size must be > 0 bytes, got " + sizeBytes);
     }
-    if (status != Status.OK || sizeBytes > word(LARGEST_FREE)) {
-      return 0;
+    long largest = largestFreeRegion();
+    return sizeBytes > largest ? 0 : fittingFreeSpace(SizeBins.roundUp(SizeBins.units(sizeBytes, unitShift)), largest);
+  }
+
+  /**
+   * fittingFreeSpace() for a request already converted to its bin in this segment's units ({@link #unitShift()}), given
+   * a largest free region read just before that the request fits in.
+   */
+  long fittingFreeSpace(int requestBin, long largestFree) {
+    if (requestBin <= word(SMALLEST_FREE_BIN)) {
+      return word(TOTAL_FREE); // every free region can hold it: the common case for small requests, and one region
     }
-    long units = SizeBins.units(sizeBytes, unitShift); // <= largest free region, so within the bins
-    return freeSpaceByClass.unitsFromBin(SizeBins.roundUp(units)) << unitShift;
+    int largestBin = SizeBins.roundDown(largestFree >>> unitShift); // largestFree is a bin size: exact
+    return freeSpaceByClass.unitsFromBin(requestBin, largestBin) << unitShift;
+  }
+
+  /** Allocation unit of this segment's allocator, as a shift (0 up to 3.75 GiB). */
+  int unitShift() {
+    return unitShift;
   }
 
   /** Bytes an allocation of {@code sizeBytes} reserves here (bin-rounded), or NO_SPACE if it can never fit. */
@@ -226,9 +243,10 @@ public final class Segment {
       allocator = null;
       clusterAllocatedBytes.add(-allocatedBytesLocked);
       allocatedBytesLocked = 0;
-      for (int i = 0; i < SNAPSHOT_WORDS; i++) {
-        WORD.setRelease(snapshot, i, 0L);
-      }
+      ALLOCATED.setRelease(this, 0L);
+      TOTAL_FREE.setRelease(this, 0L);
+      LARGEST_FREE.setRelease(this, 0L);
+      SMALLEST_FREE_BIN.setRelease(this, -1L);
     }
   }
 
@@ -238,14 +256,23 @@ public final class Segment {
    * costs the lock holder almost nothing.
    */
   private void publishLocked() {
-    WORD.setRelease(snapshot, ALLOCATED, allocatedBytesLocked);
-    WORD.setRelease(snapshot, TOTAL_FREE, allocator.totalFreeSpace());
-    WORD.setRelease(snapshot, LARGEST_FREE, allocator.largestFreeRegion());
+    ALLOCATED.setRelease(this, allocatedBytesLocked);
+    TOTAL_FREE.setRelease(this, allocator.totalFreeSpace());
+    LARGEST_FREE.setRelease(this, allocator.largestFreeRegion());
+    SMALLEST_FREE_BIN.setRelease(this, (long) allocator.smallestFreeBin());
   }
 
   /** Acquire read: pairs with the release stores of publishLocked. */
-  private long word(int index) {
-    return (long) WORD.getAcquire(snapshot, index);
+  private long word(VarHandle field) {
+    return (long) field.getAcquire(this);
+  }
+
+  private static VarHandle snapshotField(String name) {
+    try {
+      return MethodHandles.lookup().findVarHandle(Segment.class, name, long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   @Override

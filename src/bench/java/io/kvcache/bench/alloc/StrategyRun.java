@@ -87,6 +87,7 @@ final class StrategyRun {
 
   /** Starts the measured window: outcome counters, failed attempts and eviction rounds from here on. */
   void startMeasuring() {
+    System.gc(); // earlier cases' clusters are garbage: collect them now, not inside the measured window
     full = partial = failed = 0;
     evictionRounds = 0;
     failedAttemptsAtStart = strategy.failedAttempts();
