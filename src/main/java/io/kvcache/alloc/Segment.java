@@ -65,7 +65,7 @@ public final class Segment {
     this.clusterAllocatedBytes = clusterAllocatedBytes;
     this.unitShift = allocator.unitShift();
     this.freeSpaceByClass = allocator.freeSpaceIndex();
-    publishLocked(); // still confined to the constructing thread; safe publication is the registry's final-array hand-off
+    publishLocked(); // not yet shared: other threads get this segment through the registry's volatile snapshot
   }
 
   public String name() {

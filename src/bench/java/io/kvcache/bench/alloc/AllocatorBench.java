@@ -1,6 +1,5 @@
 package io.kvcache.bench.alloc;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -10,9 +9,11 @@ import java.util.SplittableRandom;
  * ×0.9, ×1.1 variants in a 2 GiB pool (128 MiB below 1 KiB), filled then driven for N allocations that each evict one
  * random live object on failure; random sizes U[1 KiB, 64 MiB] in 2 GiB; paired DSA objects (3,274,752 B KV + 658,432 B
  * indexer) in 1 TiB with 5 % eviction. ns/op covers what the C++ loop covers (allocate, evictions, retries, bookkeeping)
- * and is reported for the bare allocator and for a Segment (allocator behind its lock plus the published snapshot).
+ * and is reported for the bare allocator and for a Segment (allocator behind its lock plus the published snapshot), as
+ * the median of {@code --repeats} runs (the machine is shared; utilisation is the same in every run of a seed).
  *
- * <pre>./kvstore java io.kvcache.bench.alloc.AllocatorBench [--quick] [--ops N] [--seed S] [--workloads uniform,random,paired]</pre>
+ * <pre>./kvstore java io.kvcache.bench.alloc.AllocatorBench [--quick] [--ops N] [--seed S] [--repeats R]
+ *     [--workloads uniform,random,paired]</pre>
  */
 public final class AllocatorBench {
   private static final long KiB = 1024;
@@ -24,21 +25,23 @@ public final class AllocatorBench {
   private final int ops;
   private final long seed;
   private final boolean quick;
+  private final int repeats;
 
-  private AllocatorBench(int ops, long seed, boolean quick) {
+  private AllocatorBench(int ops, long seed, boolean quick, int repeats) {
     this.ops = ops;
     this.seed = seed;
     this.quick = quick;
+    this.repeats = repeats;
   }
 
   public static void main(String[] args) {
-    BenchArgs options = new BenchArgs(args, Set.of("quick"), Set.of("ops", "seed", "workloads"));
+    BenchArgs options = new BenchArgs(args, Set.of("quick"), Set.of("ops", "seed", "workloads", "repeats"));
     boolean quick = options.flag("quick");
-    AllocatorBench bench =
-        new AllocatorBench((int) options.longValue("ops", quick ? 300_000 : 1_000_000), options.longValue("seed", 42), quick);
+    AllocatorBench bench = new AllocatorBench((int) options.longValue("ops", quick ? 300_000 : 1_000_000),
+        options.longValue("seed", 42), quick, (int) options.longValue("repeats", quick ? 1 : 3));
     List<String> workloads = options.list("workloads", "uniform,random,paired");
-    System.out.println("AllocatorBench: ops=" + bench.ops + " seed=" + bench.seed + (quick ? " (quick)" : "")
-        + ", JDK " + Runtime.version());
+    System.out.println("AllocatorBench: ops=" + bench.ops + " seed=" + bench.seed + " repeats=" + bench.repeats
+        + (quick ? " (quick)" : "") + ", JDK " + Runtime.version());
     bench.warmUp();
     if (workloads.contains("uniform")) {
       bench.uniform();
@@ -77,13 +80,23 @@ public final class AllocatorBench {
           case "x1.1" -> (long) (base * 1.1);
           default -> base;
         };
-        double[] allocator = uniformCase(false, size, ops);
-        double[] segment = uniformCase(true, size, ops);
+        double[] allocator = medianOf(() -> uniformCase(false, size, ops));
+        double[] segment = medianOf(() -> uniformCase(true, size, ops));
         table.row(variant, size, size < KiB ? "128MB" : "2GB", Table.fixed(allocator[0], 6), Table.fixed(allocator[1], 6),
             Table.fixed(allocator[2], 1), Table.fixed(segment[2], 1));
       }
     }
     table.print();
+  }
+
+  /** Runs a case {@code repeats} times; returns the run with the median ns/op (the last element). */
+  private double[] medianOf(java.util.function.Supplier<double[]> runCase) {
+    double[][] runs = new double[repeats][];
+    for (int i = 0; i < repeats; i++) {
+      runs[i] = runCase.get();
+    }
+    java.util.Arrays.sort(runs, java.util.Comparator.comparingDouble(run -> run[run.length - 1]));
+    return runs[repeats / 2];
   }
 
   /** {min util, avg util, ns/op}. */
@@ -113,7 +126,7 @@ public final class AllocatorBench {
         + "the reference)", "Variant", "UtilMin", "UtilP99", "UtilP90", "UtilP50", "UtilMax", "UtilAvg", "ns/op");
     for (boolean segment : new boolean[] {false, true}) {
       Samples util = new Samples(ops);
-      double nsPerOp = randomCase(segment, ops, util);
+      double nsPerOp = medianOf(() -> new double[] {randomCase(segment, ops, util.count() == 0 ? util : null)})[0];
       double avg = util.mean();
       table.row(segment ? "Segment" : "allocator", Table.fixed(util.min(), 6), Table.fixed(util.percentile(0.01), 6),
           Table.fixed(util.percentile(0.10), 6), Table.fixed(util.percentile(0.50), 6), Table.fixed(util.max(), 6),
@@ -122,6 +135,7 @@ public final class AllocatorBench {
     table.print();
   }
 
+  /** ns/op; {@code util} (nullable) receives the utilisation after every operation. */
   private double randomCase(boolean segment, int operations, Samples util) {
     long pool = 2 * GiB;
     System.gc();
@@ -135,7 +149,9 @@ public final class AllocatorBench {
     long start = System.nanoTime();
     for (int i = 0; i < operations; i++) {
       helper.allocate(sizes.nextLong(KiB, 64 * MiB + 1), 0, null);
-      util.add(helper.utilisation());
+      if (util != null) {
+        util.add(helper.utilisation());
+      }
     }
     return (double) (System.nanoTime() - start) / operations;
   }
@@ -145,22 +161,26 @@ public final class AllocatorBench {
         + "entries, 5 % eviction on failure; util sampled at each eviction)",
         "Variant", "UtilMin", "UtilP99", "UtilP90", "UtilP50", "UtilMax", "UtilAvg", "Samples", "ns/op");
     int rounds = quick ? 10_000 : 50_000;
-    List<boolean[]> variants = new ArrayList<>(List.of(new boolean[] {false}, new boolean[] {true}));
-    for (boolean[] variant : variants) {
-      long pool = 1024 * GiB;
-      System.gc();
-      EvictingPool helper = EvictingPool.create(variant[0], pool, (int) (pool / INDEXER + 1024), seed);
-      SplittableRandom random = new SplittableRandom(seed + 2);
-      pairedRounds(helper, random, 5_000, null);
+    for (boolean segment : new boolean[] {false, true}) {
       Samples util = new Samples(rounds);
-      long start = System.nanoTime();
-      long allocations = pairedRounds(helper, random, rounds, util);
-      double nsPerOp = (double) (System.nanoTime() - start) / allocations;
-      table.row(variant[0] ? "Segment" : "allocator", Table.fixed(util.min(), 6), Table.fixed(util.percentile(0.01), 6),
+      double nsPerOp = medianOf(() -> new double[] {pairedCase(segment, rounds, util.count() == 0 ? util : null)})[0];
+      table.row(segment ? "Segment" : "allocator", Table.fixed(util.min(), 6), Table.fixed(util.percentile(0.01), 6),
           Table.fixed(util.percentile(0.10), 6), Table.fixed(util.percentile(0.50), 6), Table.fixed(util.max(), 6),
           Table.fixed(util.mean(), 6), util.count(), Table.fixed(nsPerOp, 1));
     }
     table.print();
+  }
+
+  /** 5,000 warm-up rounds, then {@code rounds} measured; ns/op. {@code util} (nullable) gets eviction-time samples. */
+  private double pairedCase(boolean segment, int rounds, Samples util) {
+    long pool = 1024 * GiB;
+    System.gc();
+    EvictingPool helper = EvictingPool.create(segment, pool, (int) (pool / INDEXER + 1024), seed);
+    SplittableRandom random = new SplittableRandom(seed + 2);
+    pairedRounds(helper, random, 5_000, null);
+    long start = System.nanoTime();
+    long allocations = pairedRounds(helper, random, rounds, util);
+    return (double) (System.nanoTime() - start) / allocations;
   }
 
   private static long pairedRounds(EvictingPool helper, SplittableRandom random, int rounds, Samples util) {
