@@ -11,12 +11,19 @@ import java.util.Set;
  * <pre>./kvstore java io.kvcache.bench.alloc.StrategyBench [--full] [--workloads fillup,scaleout,size_class_churn,dsa]
  *   [--strategies ...] [--segments 1,10,100] [--replicas 1,3] [--sizes 524288,...] [--skew no|yes|both] [--seed 42]
  *   [--segment-capacity-mb 1024] [--num-allocations 10000] [--patterns kv_mixed,dsa_pair] [--evict-ratio 0.02]
- *   [--prefill-pct 0] [--dsa-segments 1,2,4,8,16] [--dsa-segment-capacity-mb 1048576] [--dsa-max-allocs 50000000]</pre>
+ *   [--prefill-pct 0] [--dsa-segments 1,2,4,8,16] [--dsa-segment-capacity-mb 1048576] [--dsa-max-allocs 50000000]
+ *   [--repeats 3] [--dsa-repeats 1]</pre>
+ *
+ * <p>Each case runs {@code --repeats} times (DSA: {@code --dsa-repeats}) and the run with the median average latency is
+ * printed: outcomes are the same in every run of a seed, latency is not on a shared machine.
  */
 public final class StrategyBench {
   private static final Set<String> KEYS = Set.of("workloads", "strategies", "segments", "replicas", "sizes", "skew",
       "seed", "segment-capacity-mb", "num-allocations", "patterns", "evict-ratio", "prefill-pct", "dsa-segments",
-      "dsa-segment-capacity-mb", "dsa-max-allocs", "dsa-warmup-mult", "dsa-measure-mult", "paired");
+      "dsa-segment-capacity-mb", "dsa-max-allocs", "dsa-warmup-mult", "dsa-measure-mult", "paired", "repeats",
+      "dsa-repeats");
+  /** Column of Avg(ns) in every row: after the six leading columns and Throughput. */
+  private static final int AVG_COLUMN = 7;
 
   private final BenchArgs args;
   private final boolean full;
@@ -82,7 +89,8 @@ public final class StrategyBench {
           for (long size : args.longs("sizes", sizesDefault)) {
             for (long replicas : args.longs("replicas", full ? "1,2,3" : "1,3")) {
               if (replicas <= segments) {
-                table.row(workload.run(config(strategy, segments, segmentCapacity, skewed, replicas), size));
+                CaseConfig config = config(strategy, segments, segmentCapacity, skewed, replicas);
+                table.row(medianRow(repeats(), () -> workload.run(config, size)));
               }
             }
           }
@@ -121,8 +129,8 @@ public final class StrategyBench {
         for (long segments : args.longs("segments", "1,10,100")) {
           for (long replicas : args.longs("replicas", full ? "1,2,3" : "1,3")) {
             for (String strategy : strategies) {
-              table.row(Workloads.churn(config(strategy, segments, segmentCapacity, skewed, replicas), pattern,
-                  allocations, evictRatio, prefillPct));
+              CaseConfig config = config(strategy, segments, segmentCapacity, skewed, replicas);
+              table.row(medianRow(repeats(), () -> Workloads.churn(config, pattern, allocations, evictRatio, prefillPct)));
             }
           }
         }
@@ -143,9 +151,10 @@ public final class StrategyBench {
           for (long segments : args.longs("dsa-segments", full ? "1,2,4,8,16" : "1,4,16")) {
             for (long replicas : args.longs("replicas", full ? "1,2,3" : "1,3")) {
               if (replicas <= segments) {
-                table.row(Workloads.dsa(config(strategy, segments, capacity, skewed, replicas), paired.equals("yes"),
-                    args.doubleValue("dsa-warmup-mult", 1), args.doubleValue("dsa-measure-mult", 3),
-                    args.longValue("dsa-max-allocs", 50_000_000), 0.05));
+                CaseConfig config = config(strategy, segments, capacity, skewed, replicas);
+                table.row(medianRow((int) args.longValue("dsa-repeats", 1), () -> Workloads.dsa(config,
+                    paired.equals("yes"), args.doubleValue("dsa-warmup-mult", 1), args.doubleValue("dsa-measure-mult", 3),
+                    args.longValue("dsa-max-allocs", 50_000_000), 0.05)));
               }
             }
           }
@@ -153,6 +162,20 @@ public final class StrategyBench {
       }
     }
     table.print();
+  }
+
+  /** Runs a case {@code repeats} times; returns the row with the median average latency. */
+  private static Object[] medianRow(int repeats, java.util.function.Supplier<Object[]> runCase) {
+    Object[][] rows = new Object[repeats][];
+    for (int i = 0; i < repeats; i++) {
+      rows[i] = runCase.get();
+    }
+    java.util.Arrays.sort(rows, java.util.Comparator.comparingDouble(row -> Double.parseDouble((String) row[AVG_COLUMN])));
+    return rows[repeats / 2];
+  }
+
+  private int repeats() {
+    return (int) args.longValue("repeats", 3);
   }
 
   private CaseConfig config(String strategy, long segments, long capacity, boolean skewed, long replicas) {
