@@ -20,8 +20,9 @@ while [ $# -gt 0 ]; do
 done
 
 # 1024-segment clusters keep ~2.3 GiB of allocator node arrays live (65,536 nodes x 32 B per 1 GiB segment, the
-# reference's initial node budget).
-export KV_JAVA_OPTS="${KV_JAVA_OPTS:--Xmx6g}"
+# reference's initial node budget), 3.5 GiB once scale-out adds 512 more. A 2 MiB array is "humongous" for G1 with its
+# default 2 MiB regions and takes two of them, so the regions are raised to 32 MiB.
+export KV_JAVA_OPTS="${KV_JAVA_OPTS:--Xmx8g -XX:G1HeapRegionSize=32m}"
 mkdir -p bench/out
 out="bench/out/alloc-$(date +%Y%m%d-%H%M%S).md"
 
