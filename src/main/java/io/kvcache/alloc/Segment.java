@@ -54,8 +54,8 @@ public final class Segment {
   }
 
   Segment(String name, String nodeId, String endpoint, OffsetAllocator allocator, LongAdder clusterAllocatedBytes) {
-    if (name == null || name.isEmpty()) {
-      throw new IllegalArgumentException("segment name must not be empty");
+    if (name == null || name.isEmpty() || nodeId == null) {
+      throw new IllegalArgumentException("segment name must not be empty and node id not null: " + name + ", " + nodeId);
     }
     this.name = name;
     this.nodeId = nodeId;

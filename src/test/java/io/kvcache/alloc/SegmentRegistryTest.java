@@ -30,6 +30,7 @@ class SegmentRegistryTest {
     assertThrows(IllegalArgumentException.class, () -> registry.mount("a", "node1", "ep1", 32 * MiB));
     assertThrows(IllegalArgumentException.class, () -> registry.mount("b", "node1", "ep1", 0));
     assertThrows(IllegalArgumentException.class, () -> registry.mount("", "node1", "ep1", MiB));
+    assertThrows(IllegalArgumentException.class, () -> registry.mount("c", null, "ep1", MiB));
     assertEquals(1, registry.size());
     assertEquals(64 * MiB, registry.capacityBytes());
   }
