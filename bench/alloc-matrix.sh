@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Allocation benchmarks (bench/ALLOCATION.md): the OffsetAllocator (reference allocator_bench), the three strategies
-# (reference allocation_strategy_bench: fillup, scaleout, size_class_churn, dsa) and a multi-seed churn sweep.
+# (reference allocation_strategy_bench: fillup, scaleout, size_class_churn, dsa), a multi-seed churn sweep and the causes
+# of partial placements.
 #
 #   bench/alloc-matrix.sh                 quick matrix (a few minutes on 2 cores)
 #   bench/alloc-matrix.sh --full          the reference's whole matrix (long: the DSA cases alone write 4x 16 TiB)
@@ -28,11 +29,14 @@ out="bench/out/alloc-$(date +%Y%m%d-%H%M%S).md"
 
 run() {
   echo "## $*" | tee -a "$out"
-  ./kvstore java "$@" | tee -a "$out"
+  # ./kvstore may rebuild first; Maven's colour codes would land in the tables
+  ./kvstore java "$@" | sed 's/\x1b\[[0-9;]*m//g' | tee -a "$out"
 }
 
 if [ -n "$full" ]; then quick=""; seeds=20; else quick="--quick"; seeds=10; fi
 run io.kvcache.bench.alloc.AllocatorBench $quick "$@"
 run io.kvcache.bench.alloc.StrategyBench $full "$@"
 run io.kvcache.bench.alloc.ChurnSeedSweep --seeds $seeds "$@"
+run io.kvcache.bench.alloc.PartialCauses --pattern dsa_pair --seeds $seeds "$@"
+run io.kvcache.bench.alloc.PartialCauses --pattern kv_mixed --seeds $seeds "$@"
 echo "tables saved in $out" >&2

@@ -21,12 +21,12 @@ package io.kvcache.alloc;
  * placement) long before the cluster is full. Ranking by the space the request can actually use balances, for every
  * size class, the capacity that matters to it, so segments run out of room for large objects together. For small
  * objects almost all free space fits and the score is the free ratio, so they keep free_ratio_first's balance. On the
- * reference's size_class_churn (10 segments, 3 replicas) this cuts partial placements by about three quarters over ten
- * seeds (bench/ALLOCATION.md).
+ * reference's size_class_churn with 3 replicas this cuts partial placements by 71–77 % on dsa_pair and 47–63 % on
+ * kv_mixed over 20 seeds; the kv_mixed ones left are placements with no room anywhere (bench/ALLOCATION.md).
  *
- * <p>What it does not do: it does not pack better. Evictions stay within about 1.5 % of free_ratio_first's: the replicas
- * that free_ratio_first leaves unplaced are space it does not use, and the space fragmentation_aware fills with them has
- * to be evicted eventually.
+ * <p>What it does not do: it does not pack better. Evictions stay within 2 % of free_ratio_first's (up to 1.6 % more on
+ * 3-replica dsa_pair): the replicas that free_ratio_first leaves unplaced are space it does not use, and the space
+ * fragmentation_aware fills with them has to be evicted eventually.
  *
  * <p>Cost per candidate, on top of free_ratio_first's snapshot read: nothing more when every free region of the
  * segment can hold the request (the fitting space is then the free space: the usual case for small requests and for

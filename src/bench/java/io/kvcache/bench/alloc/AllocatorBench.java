@@ -38,7 +38,7 @@ public final class AllocatorBench {
     BenchArgs options = new BenchArgs(args, Set.of("quick"), Set.of("ops", "seed", "workloads", "repeats"));
     boolean quick = options.flag("quick");
     AllocatorBench bench = new AllocatorBench((int) options.longValue("ops", quick ? 300_000 : 1_000_000),
-        options.longValue("seed", 42), quick, (int) options.longValue("repeats", quick ? 1 : 3));
+        options.longValue("seed", 42), quick, (int) options.longValue("repeats", 3));
     List<String> workloads = options.list("workloads", "uniform,random,paired");
     System.out.println("AllocatorBench: ops=" + bench.ops + " seed=" + bench.seed + " repeats=" + bench.repeats
         + (quick ? " (quick)" : "") + ", JDK " + Runtime.version());
