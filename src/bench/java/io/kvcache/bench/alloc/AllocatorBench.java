@@ -127,10 +127,7 @@ public final class AllocatorBench {
     for (boolean segment : new boolean[] {false, true}) {
       Samples util = new Samples(ops);
       double nsPerOp = medianOf(() -> new double[] {randomCase(segment, ops, util.count() == 0 ? util : null)})[0];
-      double avg = util.mean();
-      table.row(segment ? "Segment" : "allocator", Table.fixed(util.min(), 6), Table.fixed(util.percentile(0.01), 6),
-          Table.fixed(util.percentile(0.10), 6), Table.fixed(util.percentile(0.50), 6), Table.fixed(util.max(), 6),
-          Table.fixed(avg, 6), Table.fixed(nsPerOp, 1));
+      table.row(cells(segment ? "Segment" : "allocator", util.utilisationCells(), Table.fixed(nsPerOp, 1)));
     }
     table.print();
   }
@@ -164,11 +161,18 @@ public final class AllocatorBench {
     for (boolean segment : new boolean[] {false, true}) {
       Samples util = new Samples(rounds);
       double nsPerOp = medianOf(() -> new double[] {pairedCase(segment, rounds, util.count() == 0 ? util : null)})[0];
-      table.row(segment ? "Segment" : "allocator", Table.fixed(util.min(), 6), Table.fixed(util.percentile(0.01), 6),
-          Table.fixed(util.percentile(0.10), 6), Table.fixed(util.percentile(0.50), 6), Table.fixed(util.max(), 6),
-          Table.fixed(util.mean(), 6), util.count(), Table.fixed(nsPerOp, 1));
+      table.row(cells(segment ? "Segment" : "allocator", util.utilisationCells(), util.count(), Table.fixed(nsPerOp, 1)));
     }
     table.print();
+  }
+
+  /** {@code first}, then {@code middle}'s cells, then {@code rest}: one table row. */
+  private static Object[] cells(Object first, String[] middle, Object... rest) {
+    Object[] row = new Object[1 + middle.length + rest.length];
+    row[0] = first;
+    System.arraycopy(middle, 0, row, 1, middle.length);
+    System.arraycopy(rest, 0, row, 1 + middle.length, rest.length);
+    return row;
   }
 
   /** 5,000 warm-up rounds, then {@code rounds} measured; ns/op. {@code util} (nullable) gets eviction-time samples. */

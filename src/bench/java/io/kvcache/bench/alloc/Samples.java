@@ -39,6 +39,15 @@ final class Samples {
     return values[Math.min(count - 1, (int) (p * count))];
   }
 
+  /**
+   * min, "p99", "p90", p50, max, avg with 6 decimals, as the reference prints utilisation ratios: its p99/p90 are the
+   * 1st/10th percentiles (the low tail is what matters for utilisation).
+   */
+  String[] utilisationCells() {
+    return new String[] {Table.fixed(min(), 6), Table.fixed(percentile(0.01), 6), Table.fixed(percentile(0.10), 6),
+        Table.fixed(percentile(0.50), 6), Table.fixed(max(), 6), Table.fixed(mean(), 6)};
+  }
+
   double min() {
     return percentile(0);
   }

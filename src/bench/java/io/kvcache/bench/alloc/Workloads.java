@@ -2,7 +2,6 @@ package io.kvcache.bench.alloc;
 
 import io.kvcache.alloc.Segment;
 import io.kvcache.alloc.SegmentRegistry;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -158,11 +157,7 @@ final class Workloads {
     dsaRounds(run, paired, measured, evictRatio, utilAtEviction, true);
     run.stopMeasuring();
     String detail = Table.size(KV_PAGE) + (paired ? "+" + Table.size(INDEXER) : "");
-    List<Object> extra = new ArrayList<>();
-    for (double p : new double[] {0, 0.01, 0.10, 0.50, 1}) {
-      extra.add(Table.fixed(utilAtEviction.percentile(p), 6));
-    }
-    extra.add(Table.fixed(utilAtEviction.mean(), 6));
+    List<Object> extra = List.of((Object[]) utilAtEviction.utilisationCells());
     return row(c.leadingCells(detail, registry.capacityBytes()), run.commonColumns(), extra);
   }
 
