@@ -50,13 +50,14 @@ abstract class BaseStrategy implements AllocationStrategy {
   /** Fills {@code out} up to {@code replicaNum} from the mounted segments (after the preferred phase). */
   abstract void placeRest(Segment[] segments, long sizeBytes, int replicaNum, List<String> excluded, Placement out);
 
-  /**
-   * Whether a segment may be tried at all: allocatable, not excluded, not already holding a replica of this object, and
-   * {@link #worthTrying}.
-   */
+  /** Whether a segment may be tried at all: {@link #isEligible} and {@link #worthTrying}. */
   final boolean isCandidate(Segment segment, long sizeBytes, List<String> excluded, Placement out) {
-    return segment.isAllocatable() && !out.contains(segment) && (excluded == null || !excluded.contains(segment.name()))
-        && worthTrying(segment, sizeBytes);
+    return isEligible(segment, excluded, out) && worthTrying(segment, sizeBytes);
+  }
+
+  /** Allocatable, not excluded, not already holding a replica of this object. */
+  static boolean isEligible(Segment segment, List<String> excluded, Placement out) {
+    return segment.isAllocatable() && !out.contains(segment) && (excluded == null || !excluded.contains(segment.name()));
   }
 
   /** Hook for strategies that can tell from the snapshot that an attempt would fail. */

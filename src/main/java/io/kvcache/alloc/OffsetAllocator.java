@@ -25,7 +25,8 @@ import java.util.Arrays;
  * {@code initNodes} and double up to {@code maxNodes}, so allocate/free allocate no Java objects once the high-water mark
  * is reached.
  *
- * <p>NOT thread-safe: {@link Segment} serialises calls under its lock.
+ * <p>NOT thread-safe: {@link Segment} serialises calls under its lock. The one exception is the per-class free-space
+ * index, which this allocator publishes for lock-free readers (see {@link FreeSpaceIndex}).
  */
 public final class OffsetAllocator {
   public static final long NO_SPACE = -1L;
@@ -53,6 +54,7 @@ public final class OffsetAllocator {
 
   private final int[] binHeads = new int[SizeBins.BINS];
   private final long[] nonEmptyBins = new long[SizeBins.BIN_WORDS]; // bit (b & 63) of word (b >>> 6): bin b has a node
+  private final FreeSpaceIndex freeSpaceByBin = new FreeSpaceIndex();
 
   private long freeUnits;
   private int liveAllocations;
@@ -115,9 +117,10 @@ public final class OffsetAllocator {
       return NO_SPACE;
     }
     int node = binHeads[bin];
-    removeFromBin(node, bin);
+    long nodeSize = get(node, SIZE);
+    removeFromBin(node, bin, nodeSize);
     long reserved = SizeBins.sizeOf(requestBin);
-    long remainder = get(node, SIZE) - reserved;
+    long remainder = nodeSize - reserved;
     if (remainder > 0) {
       splitRight(node, reserved, remainder);
     }
@@ -144,15 +147,17 @@ public final class OffsetAllocator {
 
     int left = nodes[base + LEFT];
     if (left != NIL && nodes[(left << NODE_SHIFT) + USED] == 0) {
-      removeFromBin(left, SizeBins.roundDown(get(left, SIZE)));
+      long leftSize = get(left, SIZE);
+      removeFromBin(left, SizeBins.roundDown(leftSize), leftSize);
       offset = get(left, OFFSET);
-      size += get(left, SIZE);
+      size += leftSize;
       unlinkNeighbour(left, node, LEFT, RIGHT);
     }
     int right = nodes[base + RIGHT];
     if (right != NIL && nodes[(right << NODE_SHIFT) + USED] == 0) {
-      removeFromBin(right, SizeBins.roundDown(get(right, SIZE)));
-      size += get(right, SIZE);
+      long rightSize = get(right, SIZE);
+      removeFromBin(right, SizeBins.roundDown(rightSize), rightSize);
+      size += rightSize;
       unlinkNeighbour(right, node, RIGHT, LEFT);
     }
     set(node, OFFSET, offset);
@@ -177,6 +182,16 @@ public final class OffsetAllocator {
       return 0;
     }
     return SizeBins.largestRequest(nonEmptyBins[0], nonEmptyBins[1], nonEmptyBins[2], nonEmptyBins[3], unitShift);
+  }
+
+  /** Bin of the smallest free region, or -1 when there is none. */
+  int smallestFreeBin() {
+    for (int word = 0; word < SizeBins.BIN_WORDS; word++) {
+      if (nonEmptyBins[word] != 0) {
+        return (word << 6) | Long.numberOfTrailingZeros(nonEmptyBins[word]);
+      }
+    }
+    return -1;
   }
 
   /** Free bytes in all regions (what is not reserved; counts the true free space even when nodes are exhausted). */
@@ -212,11 +227,22 @@ public final class OffsetAllocator {
   }
 
   /**
-   * Word {@code i} (0..3) of the non-empty-bin bitmap, all zero when no node is spare (nothing can be allocated). Segment
-   * publishes these so strategies can ask {@link SizeBins} where a request would land without taking the lock.
+   * Free bytes in the regions a request of {@code sizeBytes} could be carved from (regions filed at or above its bin):
+   * the free space that is usable for objects of this size. 0 when the request cannot succeed at all.
    */
-  long nonEmptyBinWord(int i) {
-    return usedNodes() == maxNodes ? 0 : nonEmptyBins[i];
+  public long fittingFreeSpace(long sizeBytes) {
+    long units = unitsFor(sizeBytes);
+    if (units > SizeBins.MAX_BIN_SIZE || usedNodes() == maxNodes) {
+      return 0;
+    }
+    long largestUnits = largestFreeRegion() >>> unitShift;
+    return freeSpaceByBin.unitsFromBin(SizeBins.roundUp(units), SizeBins.roundDown(Math.max(1, largestUnits)))
+        << unitShift;
+  }
+
+  /** The per-class free space, published for lock-free readers (see {@link FreeSpaceIndex}). */
+  FreeSpaceIndex freeSpaceIndex() {
+    return freeSpaceByBin;
   }
 
   int unitShift() {
@@ -277,9 +303,11 @@ public final class OffsetAllocator {
     }
     binHeads[bin] = node;
     nonEmptyBins[bin >>> 6] |= 1L << bin;
+    freeSpaceByBin.add(bin, sizeUnits);
   }
 
-  private void removeFromBin(int node, int bin) {
+  private void removeFromBin(int node, int bin, long sizeUnits) {
+    freeSpaceByBin.add(bin, -sizeUnits);
     int base = node << NODE_SHIFT;
     int prev = nodes[base + BIN_PREV];
     int next = nodes[base + BIN_NEXT];

@@ -22,7 +22,10 @@ abstract class RankedStrategy extends BaseStrategy {
     super(seed);
   }
 
-  /** Higher is tried first. Called only for candidates (allocatable, not excluded, not used, worth trying). */
+  /**
+   * Higher is tried first; negative: not worth trying. Called for eligible segments (allocatable, not excluded, not
+   * used); a score that already reads what {@link #worthTrying} reads can decide both at once.
+   */
   abstract double score(Segment segment, long sizeBytes);
 
   @Override
@@ -37,8 +40,11 @@ abstract class RankedStrategy extends BaseStrategy {
     int index = nextInt(n);
     for (int i = 0; i < sample; i++) {
       Segment segment = segments[index];
-      if (isCandidate(segment, sizeBytes, excluded, out)) {
-        ranked = insertRanked(segment, score(segment, sizeBytes), ranked);
+      if (isEligible(segment, excluded, out)) {
+        double score = score(segment, sizeBytes);
+        if (score >= 0) {
+          ranked = insertRanked(segment, score, ranked);
+        }
       }
       if (++index == n) {
         index = 0;

@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Thread-safe. allocate/free/offsetOf take the segment's lock around the allocator. The figures strategies rank by
  * ({@link #largestFreeRegion()}, {@link #allocatedBytes()}, {@link #freeRatio()}, {@link #totalFreeSpace()},
- * {@link #landingClass(long)}) are read from a snapshot the lock holder republishes after every change, so ranking many
- * segments locks none of them. Each snapshot word is exact as of the last completed allocate/free on this segment; words
- * may come from two consecutive changes, which a ranking tolerates.
+ * {@link #fittingFreeSpace(long)}) are read without the lock: the first four from a snapshot the lock holder republishes
+ * after every change, the last from the allocator's published {@link FreeSpaceIndex}. Each figure is exact as of a
+ * recent completed allocate/free on this segment; two figures may come from consecutive changes, which a ranking
+ * tolerates.
  *
  * <p>Replicas hold their Segment like a weak reference: once {@linkplain Status#UNMOUNTED unmounted}, frees are no-ops
  * (the allocator is dropped, as the reference drops its allocator) and {@link #isMounted()} tells readers the bytes are
@@ -35,23 +36,26 @@ public final class Segment {
 
   private volatile Status status = Status.OK;
 
-  // Snapshot words, written with setRelease by the lock holder, read with getAcquire by anyone (see publishLocked).
-  private static final int ALLOCATED = 0; // requested bytes of live allocations
-  private static final int TOTAL_FREE = 1; // allocator free bytes
-  private static final int LARGEST_FREE = 2; // largest request that can succeed, bytes
-  private static final int BINS = 3; // BINS..BINS+3: the allocator's non-empty-bin bitmap
-  private static final int SNAPSHOT_WORDS = BINS + SizeBins.BIN_WORDS;
-  private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
-  private final long[] snapshot = new long[SNAPSHOT_WORDS];
+  // The snapshot: fields of this object (a ranking touches one object per candidate), written with setRelease by the
+  // lock holder and read with getAcquire by anyone (see publishLocked).
+  @SuppressWarnings("unused") private long allocatedSnapshot; // requested bytes of live allocations
+  @SuppressWarnings("unused") private long totalFreeSnapshot; // allocator free bytes
+  @SuppressWarnings("unused") private long largestFreeSnapshot; // largest request that can succeed, bytes
+  @SuppressWarnings("unused") private long smallestFreeBinSnapshot; // bin of the smallest free region, -1 if none
+  private static final VarHandle ALLOCATED = snapshotField("allocatedSnapshot");
+  private static final VarHandle TOTAL_FREE = snapshotField("totalFreeSnapshot");
+  private static final VarHandle LARGEST_FREE = snapshotField("largestFreeSnapshot");
+  private static final VarHandle SMALLEST_FREE_BIN = snapshotField("smallestFreeBinSnapshot");
   private final int unitShift;
+  private final FreeSpaceIndex freeSpaceByClass; // the allocator's; kept past unmount so readers never see null
 
   public Segment(String name, String nodeId, String endpoint, long capacityBytes) {
     this(name, nodeId, endpoint, new OffsetAllocator(capacityBytes), new LongAdder());
   }
 
   Segment(String name, String nodeId, String endpoint, OffsetAllocator allocator, LongAdder clusterAllocatedBytes) {
-    if (name == null || name.isEmpty()) {
-      throw new IllegalArgumentException("segment name must not be empty");
+    if (name == null || name.isEmpty() || nodeId == null) {
+      throw new IllegalArgumentException("segment name must not be empty and node id not null: " + name + ", " + nodeId);
     }
     this.name = name;
     this.nodeId = nodeId;
@@ -60,7 +64,8 @@ public final class Segment {
     this.allocator = allocator;
     this.clusterAllocatedBytes = clusterAllocatedBytes;
     this.unitShift = allocator.unitShift();
-    publishLocked(); // still confined to the constructing thread; safe publication is the registry's final-array hand-off
+    this.freeSpaceByClass = allocator.freeSpaceIndex();
+    publishLocked(); // not yet shared: other threads get this segment through the registry's volatile snapshot
   }
 
   public String name() {
@@ -179,15 +184,32 @@ public final class Segment {
   }
 
   /**
-   * Size class (bytes) of the free region an allocation of {@code sizeBytes} would be carved from right now: its own
-   * rounded size when a hole of its class exists, larger when it would split a bigger region; -1 when nothing can hold it
-   * or the segment is not allocatable. Lock-free read.
+   * Free bytes in the regions an allocation of {@code sizeBytes} could land in (regions too small for it are not
+   * counted); 0 when it cannot land anywhere or the segment is not allocatable. Lock-free read.
    */
-  public long landingClass(long sizeBytes) {
-    if (status != Status.OK) {
-      return -1;
+  public long fittingFreeSpace(long sizeBytes) {
+    if (sizeBytes <= 0) {
+      throw new IllegalArgumentException("request size must be > 0 bytes, got " + sizeBytes);
     }
-    return SizeBins.landingClass(word(BINS), word(BINS + 1), word(BINS + 2), word(BINS + 3), unitShift, sizeBytes);
+    long largest = largestFreeRegion();
+    return sizeBytes > largest ? 0 : fittingFreeSpace(SizeBins.roundUp(SizeBins.units(sizeBytes, unitShift)), largest);
+  }
+
+  /**
+   * fittingFreeSpace() for a request already converted to its bin in this segment's units ({@link #unitShift()}), given
+   * a largest free region read just before that the request fits in.
+   */
+  long fittingFreeSpace(int requestBin, long largestFree) {
+    if (requestBin <= word(SMALLEST_FREE_BIN)) {
+      return word(TOTAL_FREE); // every free region can hold it: the common case for small requests, and one region
+    }
+    int largestBin = SizeBins.roundDown(largestFree >>> unitShift); // largestFree is a bin size: exact
+    return freeSpaceByClass.unitsFromBin(requestBin, largestBin) << unitShift;
+  }
+
+  /** Allocation unit of this segment's allocator, as a shift (0 up to 3.75 GiB). */
+  int unitShift() {
+    return unitShift;
   }
 
   /** Bytes an allocation of {@code sizeBytes} reserves here (bin-rounded), or NO_SPACE if it can never fit. */
@@ -221,28 +243,36 @@ public final class Segment {
       allocator = null;
       clusterAllocatedBytes.add(-allocatedBytesLocked);
       allocatedBytesLocked = 0;
-      for (int i = 0; i < SNAPSHOT_WORDS; i++) {
-        WORD.setRelease(snapshot, i, 0L);
-      }
+      ALLOCATED.setRelease(this, 0L);
+      TOTAL_FREE.setRelease(this, 0L);
+      LARGEST_FREE.setRelease(this, 0L);
+      SMALLEST_FREE_BIN.setRelease(this, -1L);
     }
   }
 
   /**
-   * Republishes the snapshot after a change. Release stores: a reader that acquires a word sees the allocator state at
-   * least as new as the change that wrote it. Plain moves on x86, so publishing costs the lock holder almost nothing.
+   * Republishes the snapshot after a change with release stores, which pair with the acquire loads of {@link #word}:
+   * a reader that sees a word also sees everything the lock holder wrote before it. Plain moves on x86, so publishing
+   * costs the lock holder almost nothing.
    */
   private void publishLocked() {
-    WORD.setRelease(snapshot, ALLOCATED, allocatedBytesLocked);
-    WORD.setRelease(snapshot, TOTAL_FREE, allocator.totalFreeSpace());
-    WORD.setRelease(snapshot, LARGEST_FREE, allocator.largestFreeRegion());
-    for (int i = 0; i < SizeBins.BIN_WORDS; i++) {
-      WORD.setRelease(snapshot, BINS + i, allocator.nonEmptyBinWord(i));
-    }
+    ALLOCATED.setRelease(this, allocatedBytesLocked);
+    TOTAL_FREE.setRelease(this, allocator.totalFreeSpace());
+    LARGEST_FREE.setRelease(this, allocator.largestFreeRegion());
+    SMALLEST_FREE_BIN.setRelease(this, (long) allocator.smallestFreeBin());
   }
 
   /** Acquire read: pairs with the release stores of publishLocked. */
-  private long word(int index) {
-    return (long) WORD.getAcquire(snapshot, index);
+  private long word(VarHandle field) {
+    return (long) field.getAcquire(this);
+  }
+
+  private static VarHandle snapshotField(String name) {
+    try {
+      return MethodHandles.lookup().findVarHandle(Segment.class, name, long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   @Override

@@ -79,25 +79,4 @@ final class SizeBins {
     }
     return sizeOf(highest) << unitShift;
   }
-
-  /**
-   * Size class (bytes) of the free region a request of {@code sizeBytes} would be carved from, given a bitmap of non-empty
-   * bins: the first non-empty bin at or above the request's rounded-up bin. -1 if none can hold it.
-   */
-  static long landingClass(long w0, long w1, long w2, long w3, int unitShift, long sizeBytes) {
-    long units = units(sizeBytes, unitShift);
-    if (units > MAX_BIN_SIZE) {
-      return -1;
-    }
-    int bin = roundUp(units);
-    int word = bin >>> 6;
-    long candidates = (word == 0 ? w0 : word == 1 ? w1 : word == 2 ? w2 : w3) & (-1L << bin);
-    while (candidates == 0) {
-      if (++word == BIN_WORDS) {
-        return -1;
-      }
-      candidates = word == 1 ? w1 : word == 2 ? w2 : w3;
-    }
-    return sizeOf((word << 6) | Long.numberOfTrailingZeros(candidates)) << unitShift;
-  }
 }

@@ -60,4 +60,35 @@ class FragmentationScenarioTest {
     assertEquals(AllocationStrategy.NO_AVAILABLE_HANDLE, freeRatioFirst.allocate(registry, 32 * MiB, 1, null, null, out));
     assertTrue(freeRatioFirst.failedAttempts() >= 5, "tried every segment, some twice: " + freeRatioFirst.failedAttempts());
   }
+
+  /**
+   * Both segments can hold the request, so nobody fails an attempt; the difference is where it lands. "holey" has the
+   * higher free ratio (50 %) but its free space is 1 MiB holes plus one 8 MiB region; "solid" has 40 % free in one
+   * piece. free_ratio_first spends holey's only large region; fragmentation_aware ranks by the space a 4 MiB request can
+   * use (8 MiB there, 25.6 MiB in solid) and keeps holey's region for the next large object.
+   */
+  @ParameterizedTest(name = "{0} lands on {1}")
+  @CsvSource({"free_ratio_first, holey", "fragmentation_aware, solid"})
+  void fittingFreeSpaceDecidesWhereALargeRequestLands(String strategyName, String expectedSegment) {
+    SegmentRegistry registry = new SegmentRegistry();
+    Segment holey = registry.mount("holey", "n1", "ep", 64 * MiB);
+    long[] blocks = new long[56];
+    for (int b = 0; b < blocks.length; b++) {
+      blocks[b] = holey.allocate(MiB);
+    }
+    for (int b = 0; b < 48; b += 2) {
+      holey.free(blocks[b], MiB); // 24 separate 1 MiB holes; the tail [56 MiB, 64 MiB) is the one 8 MiB region
+    }
+    Segment solid = registry.mount("solid", "n2", "ep", 64 * MiB);
+    solid.allocate(64 * MiB * 6 / 10);
+    assertTrue(holey.freeRatio() > solid.freeRatio());
+    assertEquals(8 * MiB, holey.fittingFreeSpace(4 * MiB));
+    assertEquals(solid.totalFreeSpace(), solid.fittingFreeSpace(4 * MiB));
+
+    AllocationStrategy strategy = AllocationStrategies.create(strategyName, SEED);
+    Placement out = new Placement();
+    assertEquals(1, strategy.allocate(registry, 4 * MiB, 1, null, null, out));
+    assertEquals(expectedSegment, out.segment(0).name());
+    assertEquals(0, strategy.failedAttempts());
+  }
 }

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Random allocate/free sequences checked against a brute-force model of the segment: a sorted map of live regions. The
- * model derives the free gaps, and from them the largest request that can succeed (a gap serves requests up to its size
- * with all but its 4 leading significant bits cleared: the bin it is filed under). The allocator must agree on the largest
- * free region, the total free space, success or failure of every request, and never hand out overlapping regions.
+ * Random allocate/free sequences checked against {@link RegionModel} after every operation: the allocator (and a
+ * Segment, through its lock-free snapshot) must agree on the largest free region, the total free space, the free space
+ * that fits a request and success or failure of every request, and never hand out overlapping regions.
  */
 class OffsetAllocatorModelTest {
   @ParameterizedTest(name = "capacity {0}, sizes up to {1}, seed {2}")
@@ -24,63 +21,64 @@ class OffsetAllocatorModelTest {
       "67121209, 8388608, 2",
       "68719476736, 268435456, 3", // 64 GiB: 32-byte units
   })
-  void largestFreeRegionMatchesTheModelAfterEveryOperation(long capacity, long maxSize, long seed) {
+  void allocatorMatchesTheModelAfterEveryOperation(long capacity, long maxSize, long seed) {
     OffsetAllocator allocator = new OffsetAllocator(capacity, 256, 1 << 20);
-    long unit = allocator.unitBytes();
-    TreeMap<Long, Long> live = new TreeMap<>(); // offset -> reserved bytes
+    RegionModel model = new RegionModel(capacity, allocator.unitBytes());
     List<Long> handles = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(seed);
     for (int step = 0; step < 20_000; step++) {
-      boolean allocate = handles.isEmpty() || random.nextInt(100) < 55;
-      if (allocate) {
+      if (handles.isEmpty() || random.nextInt(100) < 55) {
         long size = 1 + random.nextLong(random.nextBoolean() ? maxSize : maxSize / 64);
-        long expectedLargest = modelLargestRequest(live, capacity / unit * unit, unit);
+        long expectedLargest = model.largestRequest();
         long handle = allocator.allocate(size);
         assertEquals(size <= expectedLargest, handle >= 0, "step " + step + " size " + size);
         if (handle >= 0) {
-          long offset = allocator.offsetOf(handle);
           long reserved = allocator.allocatedSizeOf(handle);
+          long unit = allocator.unitBytes();
           assertTrue(reserved >= size && reserved <= size + size / 8 + 2 * unit, "reserved " + reserved + " for " + size);
-          assertNoOverlap(live, offset, reserved, capacity);
-          live.put(offset, reserved);
+          model.add(allocator.offsetOf(handle), reserved);
           handles.add(handle);
         }
       } else {
         long handle = handles.remove(random.nextInt(handles.size()));
-        live.remove(allocator.offsetOf(handle));
+        model.remove(allocator.offsetOf(handle));
         allocator.free(handle);
       }
-      assertEquals(modelLargestRequest(live, capacity / unit * unit, unit), allocator.largestFreeRegion(), "step " + step);
-      long reservedTotal = live.values().stream().mapToLong(Long::longValue).sum();
-      assertEquals(capacity / unit * unit - reservedTotal, allocator.totalFreeSpace());
+      assertEquals(model.largestRequest(), allocator.largestFreeRegion(), "step " + step);
+      assertEquals(model.freeBytes(), allocator.totalFreeSpace());
+      long probe = 1 + random.nextLong(maxSize);
+      assertEquals(model.fittingFreeSpace(probe), allocator.fittingFreeSpace(probe), "step " + step + " probe " + probe);
     }
   }
 
-  /** Largest request the gaps between live regions can serve, computed without the allocator's code. */
-  private static long modelLargestRequest(TreeMap<Long, Long> live, long usableBytes, long unit) {
-    long best = 0;
-    long cursor = 0;
-    for (Map.Entry<Long, Long> region : live.entrySet()) {
-      best = Math.max(best, servable(region.getKey() - cursor, unit));
-      cursor = region.getKey() + region.getValue();
+  @ParameterizedTest(name = "seed {0}")
+  @CsvSource({"4", "5"})
+  void segmentSnapshotMatchesTheModelAfterEveryOperation(long seed) {
+    long capacity = 64L << 20;
+    Segment segment = new Segment("s", "n", "ep", capacity);
+    RegionModel model = new RegionModel(capacity, 1);
+    List<long[]> live = new ArrayList<>(); // {handle, size, offset}
+    SplittableRandom random = new SplittableRandom(seed);
+    long[] sizes = {4096, 262_144, 658_432, 3_274_752};
+    for (int step = 0; step < 20_000; step++) {
+      if (live.isEmpty() || random.nextInt(100) < 52) {
+        long size = sizes[random.nextInt(sizes.length)];
+        long handle = segment.allocate(size);
+        if (handle >= 0) {
+          long offset = segment.offsetOf(handle);
+          model.add(offset, segment.roundedSize(size));
+          live.add(new long[] {handle, size, offset});
+        }
+      } else {
+        long[] victim = live.remove(random.nextInt(live.size()));
+        model.remove(victim[2]);
+        segment.free(victim[0], victim[1]);
+      }
+      assertEquals(model.largestRequest(), segment.largestFreeRegion(), "step " + step);
+      assertEquals(model.freeBytes(), segment.totalFreeSpace());
+      for (long probe : sizes) {
+        assertEquals(model.fittingFreeSpace(probe), segment.fittingFreeSpace(probe), "step " + step + " probe " + probe);
+      }
     }
-    return Math.max(best, servable(usableBytes - cursor, unit));
-  }
-
-  private static long servable(long gapBytes, long unit) {
-    long units = gapBytes / unit;
-    if (units < 16) {
-      return units * unit;
-    }
-    int dropBits = 63 - Long.numberOfLeadingZeros(units) - 3; // keep 4 significant bits
-    return (units >>> dropBits << dropBits) * unit;
-  }
-
-  private static void assertNoOverlap(TreeMap<Long, Long> live, long offset, long size, long capacity) {
-    assertTrue(offset >= 0 && offset + size <= capacity, "out of bounds: " + offset + "+" + size);
-    Map.Entry<Long, Long> before = live.floorEntry(offset);
-    assertTrue(before == null || before.getKey() + before.getValue() <= offset, "overlaps the region before");
-    Map.Entry<Long, Long> after = live.ceilingEntry(offset);
-    assertTrue(after == null || offset + size <= after.getKey(), "overlaps the region after");
   }
 }

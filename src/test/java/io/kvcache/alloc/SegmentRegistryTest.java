@@ -30,6 +30,7 @@ class SegmentRegistryTest {
     assertThrows(IllegalArgumentException.class, () -> registry.mount("a", "node1", "ep1", 32 * MiB));
     assertThrows(IllegalArgumentException.class, () -> registry.mount("b", "node1", "ep1", 0));
     assertThrows(IllegalArgumentException.class, () -> registry.mount("", "node1", "ep1", MiB));
+    assertThrows(IllegalArgumentException.class, () -> registry.mount("c", null, "ep1", MiB));
     assertEquals(1, registry.size());
     assertEquals(64 * MiB, registry.capacityBytes());
   }
@@ -102,5 +103,19 @@ class SegmentRegistryTest {
     a.free(handle, 1000);
     assertEquals(64 * MiB, a.largestFreeRegion());
     assertEquals(1.0, a.freeRatio());
+  }
+
+  @Test
+  void fittingFreeSpaceCountsOnlyRegionsThatCanHoldTheRequest() {
+    Segment a = registry.mount("a", "n1", "ep", 64 * MiB);
+    long first = a.allocate(16 * MiB);
+    a.allocate(16 * MiB);
+    a.free(first, 16 * MiB); // free: [0, 16 MiB) and [32 MiB, 64 MiB)
+    assertEquals(48 * MiB, a.fittingFreeSpace(MiB));
+    assertEquals(48 * MiB, a.fittingFreeSpace(16 * MiB));
+    assertEquals(32 * MiB, a.fittingFreeSpace(16 * MiB + 1));
+    assertEquals(0, a.fittingFreeSpace(32 * MiB + 1));
+    registry.setDraining("a");
+    assertEquals(0, a.fittingFreeSpace(MiB));
   }
 }

@@ -36,13 +36,11 @@ class SizeBinsTest {
   }
 
   @Test
-  void landingClassIsTheFirstNonEmptyBinAtOrAboveTheRequest() {
-    long words0 = 1L << 40; // bin 40 = 128 units
-    long words3 = 1L << (239 - 192);
-    assertEquals(128, SizeBins.landingClass(words0, 0, 0, words3, 0, 100));
-    assertEquals(SizeBins.MAX_BIN_SIZE, SizeBins.landingClass(words0, 0, 0, words3, 0, 129));
-    assertEquals(-1, SizeBins.landingClass(words0, 0, 0, 0, 0, 129));
-    assertEquals(SizeBins.MAX_BIN_SIZE << 4, SizeBins.largestRequest(words0, 0, 0, words3, 4));
+  void largestRequestIsTheHighestNonEmptyBin() {
+    long bin40 = 1L << 40; // bin 40 = 128 units
+    long bin239 = 1L << (239 - 192);
+    assertEquals(128, SizeBins.largestRequest(bin40, 0, 0, 0, 0));
+    assertEquals(SizeBins.MAX_BIN_SIZE << 4, SizeBins.largestRequest(bin40, 0, 0, bin239, 4));
     assertEquals(0, SizeBins.largestRequest(0, 0, 0, 0, 0));
   }
 }
