@@ -25,7 +25,7 @@ public final class CallLatency {
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L << 20),
         GrpcTransport.clientOptions(64L << 20));
     KvStoreGrpcClient client = KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, "127.0.0.1"));
-    ByteString value = ByteString.copyFrom(new byte[64]);
+    ByteString value = ByteString.copyFrom(new byte[Integer.parseInt(a.getOrDefault("value", "64"))]);
     for (String shape : new String[] {"put", "batch_put", "batch_exists", "put", "batch_put", "batch_exists"}) {
       long total = 0;
       for (int i = 0; i < n; i++) {

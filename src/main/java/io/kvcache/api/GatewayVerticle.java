@@ -6,6 +6,8 @@ import io.kvcache.proto.bus.ReplicationOp;
 import io.kvcache.proto.bus.ShardKeys;
 import io.kvcache.proto.v1.BatchGetChunk;
 import io.kvcache.proto.v1.BatchGetRequest;
+import io.kvcache.proto.v1.BatchPutChunk;
+import io.kvcache.proto.v1.BatchPutReply;
 import io.kvcache.proto.v1.KvStoreGrpcService;
 import io.kvcache.replica.MillisClock;
 import io.vertx.core.Future;
@@ -27,7 +29,7 @@ import java.util.logging.Logger;
  * the health service; the work happens in {@link KvStoreHandlers}, {@link BatchPutSink} and {@link BatchGetStream}.
  * The writer identity of two-phase puts is the calling connection ({@link ClientIds}).
  */
-public final class GatewayVerticle extends VerticleBase {
+public final class GatewayVerticle extends VerticleBase implements FastPath.Gateway {
   private static final Logger LOG = Logger.getLogger(GatewayVerticle.class.getName());
   /** Bytes of values a BatchPut may have in flight before its stream is paused. */
   private static final long BATCH_PUT_IN_FLIGHT_BYTES = 64L << 20;
@@ -65,7 +67,8 @@ public final class GatewayVerticle extends VerticleBase {
     GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessage));
     bindKvStore(grpc);
     grpc.addService(new HealthService(this::isReady));
-    server = vertx.createHttpServer(GrpcTransport.serverOptions(maxMessage)).requestHandler(grpc);
+    server = vertx.createHttpServer(GrpcTransport.serverOptions(maxMessage))
+        .requestHandler(new FastPath(this, maxMessage).in(grpc));
     master.info(); // warm the master directory; failures are retried on first use
     return server.listen(port, node.options().grpcHost());
   }
@@ -113,31 +116,61 @@ public final class GatewayVerticle extends VerticleBase {
     unary(grpc, KvStoreGrpcService.CreateMoveTask, (req, msg) -> replication.createMoveTask(msg));
     unary(grpc, KvStoreGrpcService.QueryTask, (req, msg) -> replication.queryTask(msg));
     grpc.callHandler(AliasingDecoders.BATCH_PUT, req -> {
-      BatchPutSink sink = new BatchPutSink(handlers.puts(), clients.of(req.connection()), node.options().maxKeySize(),
-          node.options().maxBatchSize(), BATCH_PUT_IN_FLIGHT_BYTES, req);
+      BatchPutSink sink = batchPutSink(clients.of(req.connection()), req);
       sink.run().onComplete(ar -> {
         if (ar.succeeded()) {
-          metrics.record("batch_put", ar.result().getCodesCount(), ar.result().getCodesCount() - ar.result().getStored());
-          metrics.bytesIn.increment(sink.bytesIn());
+          recordBatchPut(ar.result(), sink.bytesIn());
         }
         respond(req, ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause()));
       });
     });
-    grpc.callHandler(KvStoreGrpcService.BatchGet, req -> req.handler(msg -> batchGet(req, msg)));
+    grpc.callHandler(KvStoreGrpcService.BatchGet, req -> req.handler(msg -> batchGet(msg, req.response(),
+        e -> req.response().status(e.status()).statusMessage(e.message()).end(), cause -> fail(req, cause))));
   }
 
-  private void batchGet(GrpcServerRequest<BatchGetRequest, BatchGetChunk> req, BatchGetRequest msg) {
+  // ------------------------------------------------------------------------------------ FastPath.Gateway
+
+  @Override
+  public long writer(io.vertx.core.http.HttpConnection connection) {
+    return clients.of(connection);
+  }
+
+  @Override
+  public KvStoreHandlers handlers() {
+    return handlers;
+  }
+
+  @Override
+  public BatchPutSink batchPutSink(long writer, io.vertx.core.streams.ReadStream<BatchPutChunk> in) {
+    return new BatchPutSink(handlers.puts(), writer, node.options().maxKeySize(), node.options().maxBatchSize(),
+        BATCH_PUT_IN_FLIGHT_BYTES, in);
+  }
+
+  @Override
+  public void recordBatchPut(BatchPutReply reply, long bytesIn) {
+    metrics.record("batch_put", reply.getCodesCount(), reply.getCodesCount() - reply.getStored());
+    metrics.bytesIn.increment(bytesIn);
+  }
+
+  @Override
+  public void batchGet(BatchGetRequest request, RawGrpcCall<BatchGetRequest, BatchGetChunk> out) {
+    batchGet(request, out, e -> out.fail(e.status(), e.message()), cause -> FastPath.fail(out, cause));
+  }
+
+  private void batchGet(BatchGetRequest msg, io.vertx.core.streams.WriteStream<BatchGetChunk> out,
+                        java.util.function.Consumer<StatusException> refuse,
+                        java.util.function.Consumer<Throwable> failed) {
     KeyBatch batch;
     try {
       batch = handlers.checkedBatch(msg.getNamespace(), msg.getKeysList());
     } catch (StatusException e) {
-      req.response().status(e.status()).statusMessage(e.message()).end();
+      refuse.accept(e);
       return;
     }
     long start = reads.clock().nowMs();
     metadata.keys(ShardKeys.Op.REPLICA_LIST, 0, batch.encoded).onComplete(ar -> {
       if (ar.failed()) {
-        fail(req, ar.cause());
+        failed.accept(ar.cause());
         return;
       }
       ShardResults lists = BatchLists.inCallOrder(batch, ar.result());
@@ -146,7 +179,7 @@ public final class GatewayVerticle extends VerticleBase {
         keys[batch.positions[j]] = batch.encoded.get(j);
       }
       BatchGetStream[] stream = new BatchGetStream[1];
-      stream[0] = new BatchGetStream(reads, req.response(), lists, keys, start, BATCH_GET_WINDOW, BATCH_GET_CHUNK_BYTES,
+      stream[0] = new BatchGetStream(reads, out, lists, keys, start, BATCH_GET_WINDOW, BATCH_GET_CHUNK_BYTES,
           () -> {
             metrics.record("batch_get", lists.size(), lists.size() - stream[0].hits());
             metrics.bytesOut.increment(stream[0].bytesOut());

@@ -18,11 +18,18 @@ public final class GrpcTransport {
     return (int) Math.min(Integer.MAX_VALUE, Math.max(1L << 20, maxMessageSize));
   }
 
+  /**
+   * Largest HTTP/2 frame we accept. The default 16 KiB makes every 16 KiB of a value pay the per-frame work (parse,
+   * copy out of Netty's buffer, queue, append to the message); 1 MiB frames cut that 64-fold for large values.
+   */
+  static final int MAX_FRAME_SIZE = 1 << 20;
+
   public static HttpServerOptions serverOptions(long maxMessageSize) {
     int window = streamWindow(maxMessageSize);
     return new HttpServerOptions()
         .setTcpNoDelay(true)
-        .setInitialSettings(new Http2Settings().setInitialWindowSize(window).setMaxConcurrentStreams(1000))
+        .setInitialSettings(new Http2Settings().setInitialWindowSize(window).setMaxConcurrentStreams(1000)
+            .setMaxFrameSize(MAX_FRAME_SIZE))
         .setHttp2ConnectionWindowSize(window);
   }
 
@@ -32,7 +39,7 @@ public final class GrpcTransport {
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false)
         .setTcpNoDelay(true)
-        .setInitialSettings(new Http2Settings().setInitialWindowSize(window))
+        .setInitialSettings(new Http2Settings().setInitialWindowSize(window).setMaxFrameSize(MAX_FRAME_SIZE))
         .setHttp2ConnectionWindowSize(window);
   }
 }
