@@ -90,9 +90,13 @@ final class KvStoreHandlers {
 
   Future<BatchExistsReply> batchExists(BatchExistsRequest r) {
     KeyBatch batch = checkedBatch(r.getNamespace(), r.getKeysList());
-    return metadata.keys(ShardKeys.Op.EXISTS, 0, batch.encoded).map(results -> {
-      BatchExistsReply.Builder reply = BatchExistsReply.newBuilder().setLeaseTtlMs(results.leaseTtlMs());
-      batch.merge(codes(results));
+    return metadata.exists(batch.encoded).map(hits -> {
+      BatchExistsReply.Builder reply = BatchExistsReply.newBuilder().setLeaseTtlMs(options.leaseTtlMs());
+      ErrorCode[] codes = new ErrorCode[hits.length];
+      for (int i = 0; i < hits.length; i++) {
+        codes[i] = hits[i] ? ErrorCode.OK : ErrorCode.OBJECT_NOT_FOUND;
+      }
+      batch.merge(codes);
       boolean leading = true;
       int leadingHits = 0;
       int misses = 0;

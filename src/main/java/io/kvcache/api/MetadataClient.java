@@ -80,6 +80,53 @@ final class MetadataClient {
     });
   }
 
+  /**
+   * Existence of each key (granting read leases on hits). With the master in this node the shards are asked directly
+   * with the raw keys — no request or reply messages are built, which is most of a probe's cost.
+   */
+  Future<boolean[]> exists(List<byte[]> keys) {
+    MasterView local = node.master();
+    if (local == null) {
+      return keys(ShardKeys.Op.EXISTS, 0, keys).map(results -> {
+        boolean[] hits = new boolean[results.size()];
+        for (int i = 0; i < hits.length; i++) {
+          hits[i] = results.code(i) == ErrorCode.OK;
+        }
+        return hits;
+      });
+    }
+    int shards = local.shards().size();
+    int[] hashes = new int[keys.size()];
+    int[][] groups = new int[shards][];
+    int[] counts = new int[shards];
+    int[] shardOf = new int[keys.size()];
+    for (int i = 0; i < hashes.length; i++) {
+      hashes[i] = KeyCodec.hash(keys.get(i));
+      shardOf[i] = KeyCodec.shardOf(hashes[i], shards);
+      counts[shardOf[i]]++;
+    }
+    for (int s = 0; s < shards; s++) {
+      groups[s] = new int[counts[s]];
+      counts[s] = 0;
+    }
+    for (int i = 0; i < shardOf.length; i++) {
+      groups[shardOf[i]][counts[shardOf[i]]++] = i;
+    }
+    boolean[] hits = new boolean[keys.size()];
+    for (int s = 0; s < shards; s++) {
+      int[] group = groups[s];
+      if (group.length > 0) {
+        local.shards().get(s).call(shard -> {
+          for (int i : group) {
+            hits[i] = shard.exists(keys.get(i), hashes[i]);
+          }
+          return null;
+        });
+      }
+    }
+    return Future.succeededFuture(hits);
+  }
+
   /** Asks the master for an eviction round now; true if it freed anything (false also when it could not be asked). */
   Future<Boolean> evictNow() {
     return vertx.eventBus().<Message>request(Addresses.EVICT, io.kvcache.proto.bus.EvictRequest.getDefaultInstance(),
