@@ -22,7 +22,7 @@ import java.util.Arrays;
  * corrupting a region now owned by someone else.
  *
  * <p>Memory: nodes are 8 ints each in one array (one cache line holds two nodes); node arrays start at
- * {@code initNodes} and double up to {@code maxNodes}, so allocate/free allocate no Java objects once the high-water mark
+ * {@code initNodes} and grow by half up to {@code maxNodes}, so allocate/free allocate no Java objects once the high-water mark
  * is reached.
  *
  * <p>NOT thread-safe: {@link Segment} serialises calls under its lock. The one exception is the per-class free-space
@@ -334,9 +334,13 @@ public final class OffsetAllocator {
     return freshNodes++;
   }
 
-  /** Doubles the node arrays (capped at maxNodes); callers checked that a node is available. */
+  /**
+   * Grows the node arrays by half (capped at maxNodes); callers checked that a node is available. Half, not double:
+   * with tens of millions of objects the arrays' slack is heap per object (36 bytes per node), and growth is rare.
+   */
   private void growNodes() {
-    int newCount = (int) Math.min((long) maxNodes, 2L * (nodes.length >>> NODE_SHIFT));
+    long current = nodes.length >>> NODE_SHIFT;
+    int newCount = (int) Math.min((long) maxNodes, current + Math.max(1, current / 2));
     nodes = Arrays.copyOf(nodes, newCount << NODE_SHIFT);
     spareNodes = Arrays.copyOf(spareNodes, newCount);
   }
