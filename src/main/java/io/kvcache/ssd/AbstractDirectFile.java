@@ -130,7 +130,7 @@ abstract class AbstractDirectFile implements DirectFile {
     }
   }
 
-  private void enter() throws ClosedChannelException {
+  final void enter() throws ClosedChannelException {
     ThreadRings.checkAllowed(refusedThreads);
     if (closed.get()) {
       throw new ClosedChannelException();

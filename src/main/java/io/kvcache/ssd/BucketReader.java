@@ -33,31 +33,64 @@ final class BucketReader {
         && dst.byteSize() >= BucketFileLayout.align(size);
   }
 
-  /** Loads {@code positions} of {@code items}, all in bucket {@code bucketId}, into {@code results}. */
-  void read(long bucketId, List<Integer> positions, List<LoadItem> items, BucketIndex.Location[] locations,
-            LoadResult[] results) {
-    try (Arena bounce = Arena.ofConfined();
-         DirectFile file = io.open(files.data(bucketId), OpenMode.READ)) {
-      List<ReadDesc> descs = new ArrayList<>(positions.size());
-      List<MemorySegment> targets = new ArrayList<>(positions.size());
-      for (int i : positions) {
-        long size = locations[i].size();
-        MemorySegment dst = items.get(i).dst();
-        long padded = BucketFileLayout.align(size);
-        MemorySegment target = readsDirectly(dst, size) ? dst.asSlice(0, padded)
-            : bounce.allocate(Math.max(padded, DirectFile.ALIGNMENT), DirectFile.ALIGNMENT).asSlice(0, padded);
-        targets.add(target);
-        descs.add(new ReadDesc(locations[i].offset(), target));
+  /**
+   * Loads every wanted object of every bucket in one batch read across the bucket files, so random reads spread over
+   * many buckets still keep the whole queue depth in flight (per-bucket batches would leave the SSD at a depth of one
+   * or two). A bucket evicted meanwhile fails only its own objects.
+   */
+  void readAll(java.util.Map<Long, List<Integer>> byBucket, List<LoadItem> items, BucketIndex.Location[] locations,
+               LoadResult[] results) {
+    List<DirectFile> open = new ArrayList<>();
+    try (Arena bounce = Arena.ofConfined()) {
+      List<DirectFile> fileOf = new ArrayList<>();
+      List<ReadDesc> descs = new ArrayList<>();
+      List<MemorySegment> targets = new ArrayList<>();
+      List<Integer> wanted = new ArrayList<>();
+      for (var bucket : byBucket.entrySet()) {
+        DirectFile file;
+        try {
+          file = io.open(files.data(bucket.getKey()), OpenMode.READ);
+        } catch (NoSuchFileException e) {
+          fail(bucket.getValue(), items, results, ErrorCode.OBJECT_NOT_FOUND, "bucket " + bucket.getKey() + " was evicted");
+          continue;
+        } catch (IOException e) {
+          fail(bucket.getValue(), items, results, ErrorCode.FILE_READ_FAIL, "bucket " + bucket.getKey() + ": " + e.getMessage());
+          continue;
+        }
+        open.add(file);
+        for (int i : bucket.getValue()) {
+          long size = locations[i].size();
+          MemorySegment dst = items.get(i).dst();
+          long padded = BucketFileLayout.align(size);
+          MemorySegment target = readsDirectly(dst, size) ? dst.asSlice(0, padded)
+              : bounce.allocate(Math.max(padded, DirectFile.ALIGNMENT), DirectFile.ALIGNMENT).asSlice(0, padded);
+          fileOf.add(file);
+          descs.add(new ReadDesc(locations[i].offset(), target));
+          targets.add(target);
+          wanted.add(i);
+        }
       }
-      List<ReadResult> reads = file.batchRead(descs);
-      for (int k = 0; k < positions.size(); k++) {
-        int i = positions.get(k);
-        results[i] = verify(items.get(i), locations[i], reads.get(k), targets.get(k));
+      if (!descs.isEmpty()) {
+        List<ReadResult> reads;
+        try {
+          reads = io.batchReadAcross(fileOf, descs);
+        } catch (IOException e) {
+          fail(wanted, items, results, ErrorCode.FILE_READ_FAIL, e.getMessage());
+          return;
+        }
+        for (int k = 0; k < wanted.size(); k++) {
+          int i = wanted.get(k);
+          results[i] = verify(items.get(i), locations[i], reads.get(k), targets.get(k));
+        }
       }
-    } catch (NoSuchFileException e) {
-      fail(positions, items, results, ErrorCode.OBJECT_NOT_FOUND, "bucket " + bucketId + " was evicted");
-    } catch (IOException e) {
-      fail(positions, items, results, ErrorCode.FILE_READ_FAIL, "bucket " + bucketId + ": " + e.getMessage());
+    } finally {
+      for (DirectFile f : open) {
+        try {
+          f.close();
+        } catch (IOException ignored) {
+          // read-only handle: nothing to lose
+        }
+      }
     }
   }
 

@@ -225,9 +225,7 @@ public final class BucketStore {
         byBucket.computeIfAbsent(location.bucketId(), id -> new ArrayList<>()).add(i);
       }
     }
-    for (Map.Entry<Long, List<Integer>> bucket : byBucket.entrySet()) {
-      reader.read(bucket.getKey(), bucket.getValue(), items, locations, results);
-    }
+    reader.readAll(byBucket, items, locations, results);
     return Arrays.asList(results);
   }
 

@@ -1,5 +1,6 @@
 package io.kvcache.ssd;
 
+import io.kvcache.ssd.uring.Errno;
 import io.kvcache.ssd.uring.Libc;
 import io.kvcache.ssd.uring.NativeIoException;
 import io.kvcache.ssd.uring.RwRequest;
@@ -93,6 +94,40 @@ final class UringDirectFile extends AbstractDirectFile {
         results[i] = resultOf(pieces, firstPiece[i], firstPiece[i + 1], descs.get(i).offset());
       }
     }
+  }
+
+  /**
+   * Reads {@code descs.get(i)} from {@code files.get(i)}, all in one run of this thread's ring (requests carry their own
+   * fd, so reads of different files share the submissions and the queue depth). Invalid descs fail alone (EINVAL).
+   */
+  static List<ReadResult> batchReadAcross(ThreadRings rings, List<UringDirectFile> files, List<ReadDesc> descs)
+      throws IOException {
+    ThreadRing ring = rings.current();
+    ReadResult[] results = new ReadResult[descs.size()];
+    List<RwRequest> pieces = new ArrayList<>(descs.size());
+    int[] firstPiece = new int[descs.size() + 1];
+    for (int i = 0; i < descs.size(); i++) {
+      UringDirectFile file = files.get(i);
+      ReadDesc desc = descs.get(i);
+      file.enter();
+      firstPiece[i] = pieces.size();
+      String why = IoChecks.whyInvalid(desc.offset(), desc.dst(), true, file.caching);
+      if (why != null) {
+        results[i] = ReadResult.failed(Errno.EINVAL, why);
+      } else if (desc.dst().byteSize() == 0) {
+        results[i] = ReadResult.ok(0);
+      } else {
+        file.addReadPieces(ring, desc.offset(), desc.dst(), IoChecks.MAX_CHUNK, pieces);
+      }
+    }
+    firstPiece[descs.size()] = pieces.size();
+    ring.run(pieces);
+    for (int i = 0; i < descs.size(); i++) {
+      if (results[i] == null) {
+        results[i] = files.get(i).resultOf(pieces, firstPiece[i], firstPiece[i + 1], descs.get(i).offset());
+      }
+    }
+    return java.util.Arrays.asList(results);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.kvcache.ssd;
 
+import java.util.List;
 import io.kvcache.ssd.uring.Errno;
 import io.kvcache.ssd.uring.IoUring;
 import io.kvcache.ssd.uring.Libc;
@@ -47,6 +48,18 @@ public final class UringFileIo implements FileIo {
   @Override
   public String engineName() {
     return "io_uring";
+  }
+
+  @Override
+  public List<ReadResult> batchReadAcross(List<DirectFile> files, List<ReadDesc> descs) throws IOException {
+    List<UringDirectFile> uringFiles = new java.util.ArrayList<>(files.size());
+    for (DirectFile f : files) {
+      if (!(f instanceof UringDirectFile u)) {
+        return FileIo.super.batchReadAcross(files, descs);
+      }
+      uringFiles.add(u);
+    }
+    return UringDirectFile.batchReadAcross(rings, uringFiles, descs);
   }
 
   public ThreadRings rings() {
