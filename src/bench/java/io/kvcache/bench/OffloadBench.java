@@ -37,6 +37,7 @@ public final class OffloadBench {
     double seconds = Double.parseDouble(a.getOrDefault("seconds", "5"));
     Path dir = Path.of(a.getOrDefault("dir", "target/bench/offload"));
     int batch = Integer.parseInt(a.getOrDefault("batch", "32"));
+    int streams = Integer.parseInt(a.getOrDefault("streams", "1"));
     long segment = (long) objects * size + (64L << 20);
     int clusterPort = 20_000 + new SplittableRandom().nextInt(12_000);
     JsonObject config = new JsonObject()
@@ -86,32 +87,74 @@ public final class OffloadBench {
       while (node.context().segmentRegistry().allocatedBytes() > 0) { // drop every DRAM replica
         node.context().master().evict(1.0, 1.0, true);
       }
-      SplittableRandom random = new SplittableRandom(7);
-      long bytes = 0;
+      // The SSD engine alone: batches of 32 random keys loaded straight into the load buffers (no gateway, no bus).
+      io.kvcache.ssd.SsdNode ssd = node.context().ssd();
+      SplittableRandom engineRandom = new SplittableRandom(11);
+      long engineBytes = 0;
+      long engineStart = System.nanoTime();
+      long engineEnd = engineStart + (long) (seconds * 1e9 / 2);
+      while (System.nanoTime() < engineEnd) {
+        io.kvcache.proto.bus.SsdLoadToBuffers.Builder load = io.kvcache.proto.bus.SsdLoadToBuffers.newBuilder()
+            .setOwner("bench");
+        for (int i = 0; i < batch; i++) {
+          load.addKeys(com.google.protobuf.ByteString.copyFrom(
+              io.kvcache.replica.KeyCodec.encode("", "obj-" + engineRandom.nextInt(objects)))).addSizes(size);
+        }
+        io.kvcache.proto.bus.SsdLoadedBatch loaded = ssd.loads().load(load.build());
+        ssd.buffers().release(loaded.getBatchId(), "bench");
+        engineBytes += (long) batch * size;
+      }
+      double engineSeconds = (System.nanoTime() - engineStart) / 1e9;
+      System.out.printf("RESULT phase=engine_load size=%d batch=%d mbps=%.1f%n", size, batch,
+          engineBytes / engineSeconds / 1e6);
+
+      // End to end: `streams` BatchGets of `batch` keys in flight over one connection, for `seconds`.
+      java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
       long start = System.nanoTime();
       long end = start + (long) (seconds * 1e9);
-      while (System.nanoTime() < end) {
-        BatchGetRequest.Builder get = BatchGetRequest.newBuilder();
-        for (int i = 0; i < batch; i++) {
-          get.addKeys("obj-" + random.nextInt(objects));
-        }
-        List<GetItem> items = new ArrayList<>();
-        client.batchGet(get.build()).compose(stream -> {
-          io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-          stream.handler(c -> items.addAll(c.getItemsList()));
-          stream.endHandler(v -> done.complete());
-          stream.exceptionHandler(done::tryFail);
-          return done.future();
-        }).await(60, TimeUnit.SECONDS);
-        for (GetItem item : items) {
-          if (item.getCode() != ErrorCode.OK || item.getValue().size() != size) {
-            throw new IllegalStateException("get failed: " + item.getCode());
+      List<io.vertx.core.Future<Void>> loops = new ArrayList<>();
+      for (int st = 0; st < streams; st++) {
+        SplittableRandom random = new SplittableRandom(7 + st);
+        io.vertx.core.Promise<Void> finished = io.vertx.core.Promise.promise();
+        loops.add(finished.future());
+        vertx.runOnContext(v -> new Object() {
+          void next() {
+            if (System.nanoTime() >= end) {
+              finished.tryComplete();
+              return;
+            }
+            BatchGetRequest.Builder get = BatchGetRequest.newBuilder();
+            for (int i = 0; i < batch; i++) {
+              get.addKeys("obj-" + random.nextInt(objects));
+            }
+            client.batchGet(get.build()).compose(stream -> {
+              io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+              stream.handler(c -> {
+                for (GetItem item : c.getItemsList()) {
+                  if (item.getCode() != ErrorCode.OK || item.getValue().size() != size) {
+                    done.tryFail("get failed: " + item.getCode());
+                  }
+                  got.addAndGet(size);
+                }
+              });
+              stream.endHandler(x -> done.tryComplete());
+              stream.exceptionHandler(done::tryFail);
+              return done.future();
+            }).onComplete(ar -> {
+              if (ar.failed()) {
+                finished.tryFail(ar.cause());
+              } else {
+                next();
+              }
+            });
           }
-          bytes += size;
-        }
+        }.next());
       }
+      io.vertx.core.Future.all(loops).await((long) seconds + 60, TimeUnit.SECONDS);
+      long bytes = got.get();
       double getSeconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("RESULT phase=ssd_get size=%d batch=%d seconds=%.3f mbps=%.1f ssd_fixed_reads=%s%n", size, batch,
+      System.out.printf("RESULT phase=ssd_get size=%d batch=%d streams=%d seconds=%.3f mbps=%.1f ssd_fixed_reads=%s%n",
+          size, batch, streams,
           getSeconds, bytes / getSeconds / 1e6, node.context().ssd().uringStats() == null ? "n/a"
               : String.valueOf(node.context().ssd().uringStats().fixedReads()));
     } finally {
