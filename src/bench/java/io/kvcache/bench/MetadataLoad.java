@@ -1,16 +1,12 @@
 package io.kvcache.bench;
 
 import com.google.protobuf.ByteString;
-import io.kvcache.api.GrpcTransport;
 import io.kvcache.proto.v1.*;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.WriteStream;
-import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,12 +35,7 @@ public final class MetadataLoad {
     java.util.Set<String> ops = java.util.Set.of(a.getOrDefault("ops", "put,exists,get").split(","));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(clients, 4)));
     try {
-      List<KvStoreGrpcClient> conns = new ArrayList<>();
-      for (int i = 0; i < clients; i++) {
-        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L << 20),
-            GrpcTransport.clientOptions(64L << 20));
-        conns.add(KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, "127.0.0.1")));
-      }
+      List<KvStoreGrpcClient> conns = Connections.open(vertx, port, clients, 64L << 20);
       byte[] raw = new byte[valueSize];
       new SplittableRandom(1).nextBytes(raw);
       ByteString value = ByteString.copyFrom(raw);

@@ -1,17 +1,13 @@
 package io.kvcache.bench;
 
 import com.google.protobuf.ByteString;
-import io.kvcache.api.GrpcTransport;
 import io.kvcache.app.ConfigLoader;
 import io.kvcache.app.Node;
 import io.kvcache.proto.v1.*;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.WriteStream;
-import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,9 +47,7 @@ public final class OffloadBench {
     Node node = Node.start(ConfigLoader.load(config, Map.of())).await(120, TimeUnit.SECONDS);
     Vertx vertx = Vertx.vertx();
     try {
-      GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(256L << 20),
-          GrpcTransport.clientOptions(256L << 20));
-      KvStoreGrpcClient client = KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(node.grpcPort(), "127.0.0.1"));
+      KvStoreGrpcClient client = Connections.open(vertx, node.grpcPort(), 1, 256L << 20).get(0);
       byte[] raw = new byte[size];
       new SplittableRandom(size).nextBytes(raw);
       ByteString value = ByteString.copyFrom(raw);

@@ -1,7 +1,6 @@
 package io.kvcache.bench;
 
 import com.google.protobuf.ByteString;
-import io.kvcache.api.GrpcTransport;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.GetRequest;
 import io.kvcache.proto.v1.KvStoreGrpcClient;
@@ -11,9 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,13 +38,7 @@ public final class StoreLoad {
     double seconds = Double.parseDouble(a.getOrDefault("seconds", "5"));
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(clients));
     try {
-      List<KvStoreGrpcClient> conns = new ArrayList<>();
-      for (int i = 0; i < clients; i++) {
-        long maxMessage = size + (1 << 20);
-        GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(maxMessage),
-            GrpcTransport.clientOptions(maxMessage));
-        conns.add(KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, "127.0.0.1")));
-      }
+      List<KvStoreGrpcClient> conns = Connections.open(vertx, port, clients, size + (1L << 20));
       byte[] bytes = new byte[size];
       new SplittableRandom(size).nextBytes(bytes);
       ByteString value = ByteString.copyFrom(bytes);

@@ -4,7 +4,6 @@ import io.kvcache.alloc.LocalDisk;
 import io.kvcache.alloc.LocalDiskRegistry;
 import io.kvcache.offload.OffloadQueues;
 import io.kvcache.proto.v1.ErrorCode;
-import io.kvcache.proto.v1.ReplicateConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
