@@ -29,8 +29,4 @@ final class ClientIds {
     }
     return id;
   }
-
-  int connections() {
-    return ids.size();
-  }
 }

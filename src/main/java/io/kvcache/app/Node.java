@@ -186,10 +186,6 @@ public final class Node {
     return offloadWorker;
   }
 
-  public boolean hasSegment() {
-    return segmentVerticle != null;
-  }
-
   /** Undeploys everything (the storage node unmounts its segment first) and leaves the cluster. */
   public Future<Void> stop() {
     LOG.info("stopping node " + context.options().nodeName());

@@ -1,7 +1,6 @@
 package io.kvcache.replica;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -76,9 +75,5 @@ public final class EvictionPlanner {
   /** Evictable members of all groups in the census. */
   static long groupMembers(List<ShardCensus> census) {
     return census.stream().flatMap(c -> c.groups().values().stream()).mapToLong(Integer::longValue).sum();
-  }
-
-  static int[] copy(int[] quota) {
-    return Arrays.copyOf(quota, quota.length);
   }
 }

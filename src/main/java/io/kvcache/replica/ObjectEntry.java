@@ -161,15 +161,6 @@ public final class ObjectEntry {
     return false;
   }
 
-  boolean hasReadableReplica() {
-    for (int i = 0, n = replicaCount(); i < n; i++) {
-      if (replica(i).isReadable()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** All replicas complete, not counting copy/move targets still being written (they are invisible). */
   boolean allReplicasCompleteExceptTargets() {
     for (int i = 0, n = replicaCount(); i < n; i++) {

@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -180,10 +179,5 @@ final class BucketIndex {
       last = bucket.id;
     }
     return new ScanPage(out, last, true);
-  }
-
-  /** Keys of stores in progress (for tests and diagnostics). */
-  synchronized Set<SsdKey> pendingKeys() {
-    return Set.copyOf(pending);
   }
 }

@@ -5,11 +5,9 @@ import io.kvcache.proto.v1.ErrorCode;
 
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -201,10 +199,5 @@ public final class LoadBuffers {
 
   public synchronized long refusedReleases() {
     return refusedReleases;
-  }
-
-  /** Ids of live batches (for tests and diagnostics). */
-  public synchronized List<String> liveBatchIds() {
-    return new ArrayList<>(batches.keySet());
   }
 }

@@ -34,11 +34,6 @@ public final class SsdKey implements Comparable<SsdKey> {
     return bytes.length;
   }
 
-  /** Copies the key bytes into {@code out} at {@code at}. */
-  void copyTo(byte[] out, int at) {
-    System.arraycopy(bytes, 0, out, at, bytes.length);
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof SsdKey other && hash == other.hash && Arrays.equals(bytes, other.bytes);
