@@ -1,6 +1,6 @@
 package io.kvcache.alloc;
 
-import java.security.SecureRandom;
+import io.kvcache.util.Tokens;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +15,6 @@ import java.util.Map;
  * <p>Thread-safe (a concurrent map): the AllocationVerticle updates it; the master's other verticles check tokens.
  */
 public final class NodeLiveness {
-  private static final SecureRandom TOKENS = new SecureRandom();
-
   private record Session(String token, long lastSeenMs) {}
 
   private final long ttlMs;
@@ -28,9 +26,7 @@ public final class NodeLiveness {
 
   /** Registers (or re-registers) a node at mount time; returns its new session token. */
   public String join(String nodeId, long nowMs) {
-    byte[] raw = new byte[16];
-    TOKENS.nextBytes(raw);
-    String token = java.util.HexFormat.of().formatHex(raw);
+    String token = Tokens.random128();
     sessions.put(nodeId, new Session(token, nowMs));
     return token;
   }
@@ -38,7 +34,7 @@ public final class NodeLiveness {
   /** True if the node is known and the token is its current one; refreshes its deadline. */
   public boolean heartbeat(String nodeId, String token, long nowMs) {
     Session s = sessions.get(nodeId);
-    if (s == null || !constantTimeEquals(s.token, token)) {
+    if (s == null || !Tokens.matches(s.token, token)) {
       return false;
     }
     sessions.put(nodeId, new Session(s.token, nowMs));
@@ -48,7 +44,7 @@ public final class NodeLiveness {
   /** True if {@code token} is the live session token of {@code nodeId} (does not refresh). */
   public boolean authentic(String nodeId, String token) {
     Session s = sessions.get(nodeId);
-    return s != null && constantTimeEquals(s.token, token);
+    return s != null && Tokens.matches(s.token, token);
   }
 
   public boolean isAlive(String nodeId) {
@@ -75,7 +71,4 @@ public final class NodeLiveness {
     return sessions.size();
   }
 
-  private static boolean constantTimeEquals(String a, String b) {
-    return b != null && java.security.MessageDigest.isEqual(a.getBytes(), b.getBytes());
-  }
 }

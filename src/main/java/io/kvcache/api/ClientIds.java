@@ -1,8 +1,8 @@
 package io.kvcache.api;
 
+import io.kvcache.util.Tokens;
 import io.vertx.core.http.HttpConnection;
 
-import java.security.SecureRandom;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -13,17 +13,12 @@ import java.util.Map;
  * <p>Not thread-safe: one per gateway verticle; a connection is served by exactly one event loop.
  */
 final class ClientIds {
-  private static final SecureRandom SEEDS = new SecureRandom();
   private final Map<HttpConnection, Long> ids = new IdentityHashMap<>();
 
   long of(HttpConnection connection) {
     Long id = ids.get(connection);
     if (id == null) {
-      long fresh;
-      do {
-        fresh = SEEDS.nextLong();
-      } while (fresh == 0);
-      id = fresh;
+      id = Tokens.random64();
       ids.put(connection, id);
       connection.closeHandler(ignored -> ids.remove(connection));
     }

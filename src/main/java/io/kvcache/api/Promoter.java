@@ -1,5 +1,6 @@
 package io.kvcache.api;
 
+import io.kvcache.util.Tokens;
 import com.google.protobuf.ByteString;
 import io.kvcache.proto.bus.KeyResult;
 import io.kvcache.proto.bus.ReplicationOp;
@@ -7,7 +8,6 @@ import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.SliceTransfer;
 import io.vertx.core.Future;
 
-import java.security.SecureRandom;
 import java.util.List;
 
 /**
@@ -22,7 +22,7 @@ final class Promoter {
   private final MetadataClient metadata;
   private final SliceTransfer data;
   private final String localSegment;
-  private final long client = new SecureRandom().nextLong(); // this gateway's identity as the promotion's writer
+  private final long client = Tokens.random64(); // this gateway's identity as the promotion's writer
 
   Promoter(boolean enabled, MetadataClient metadata, SliceTransfer data, String localSegment) {
     this.enabled = enabled;

@@ -1,5 +1,6 @@
 package io.kvcache.api;
 
+import io.kvcache.util.Tokens;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.kvcache.app.NodeContext;
@@ -17,8 +18,6 @@ import io.kvcache.ssd.SsdNode;
 import io.vertx.core.Future;
 
 import java.lang.foreign.MemorySegment;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -38,9 +37,7 @@ final class SsdReader {
 
   SsdReader(NodeContext node) {
     this.node = node;
-    byte[] raw = new byte[16];
-    new SecureRandom().nextBytes(raw);
-    this.owner = node.nodeId() + "/" + HexFormat.of().formatHex(raw);
+    this.owner = node.nodeId() + "/" + Tokens.random128();
   }
 
   Future<Loaded> load(String ssdNode, List<byte[]> keys, long[] sizes) {

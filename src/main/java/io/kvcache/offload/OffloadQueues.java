@@ -1,11 +1,10 @@
 package io.kvcache.offload;
 
+import io.kvcache.util.Tokens;
 import io.kvcache.proto.v1.ErrorCode;
 
 import java.nio.ByteBuffer;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +22,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe: each node's queue is guarded by its own monitor; shards of several event loops push concurrently.
  */
 public final class OffloadQueues {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   /** One offload: copy {@code size} bytes at {@code offset} of the node's segment to its SSD under {@code key}. */
   public static final class Task {
     final long id;
@@ -38,7 +35,7 @@ public final class OffloadQueues {
 
     Task(long id, byte[] key, int shard, long offset, long size, long pinId) {
       this.id = id;
-      this.token = randomHex();
+      this.token = Tokens.random128();
       this.key = key;
       this.shard = shard;
       this.offset = offset;
@@ -83,7 +80,7 @@ public final class OffloadQueues {
 
   private final int limit;
   private final ConcurrentHashMap<String, NodeQueue> nodes = new ConcurrentHashMap<>();
-  private final AtomicLong nextId = new AtomicLong(RANDOM.nextLong() & Long.MAX_VALUE);
+  private final AtomicLong nextId = new AtomicLong(Tokens.random64() & Long.MAX_VALUE);
   private final AtomicLong refused = new AtomicLong();
 
   public OffloadQueues(int limit) {
@@ -159,7 +156,7 @@ public final class OffloadQueues {
     if (q != null) {
       synchronized (q) {
         Task held = q.handedOut.get(taskId);
-        if (held != null && token != null && java.security.MessageDigest.isEqual(held.token.getBytes(), token.getBytes())) {
+        if (held != null && Tokens.matches(held.token, token)) {
           t = q.handedOut.remove(taskId);
         }
       }
@@ -228,9 +225,4 @@ public final class OffloadQueues {
     return refused.get();
   }
 
-  private static String randomHex() {
-    byte[] raw = new byte[16];
-    RANDOM.nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
-  }
 }

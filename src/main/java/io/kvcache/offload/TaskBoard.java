@@ -1,13 +1,12 @@
 package io.kvcache.offload;
 
+import io.kvcache.util.Tokens;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.TaskStatus;
 
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +23,6 @@ import java.util.Map;
  * is only visible to whoever was told its id.
  */
 public final class TaskBoard {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   /** One task and its state. */
   public static final class Task {
     final String id;
@@ -96,7 +93,7 @@ public final class TaskBoard {
       lastError = ErrorCode.TASK_PENDING_LIMIT_EXCEEDED;
       return null;
     }
-    Task task = new Task(randomHex(16), node, spec);
+    Task task = new Task(Tokens.random128(), node, spec);
     tasks.put(task.id, task);
     pendingByNode.computeIfAbsent(node, n -> new ArrayDeque<>()).add(task);
     unfinished++;
@@ -111,7 +108,7 @@ public final class TaskBoard {
     while (queue != null && !queue.isEmpty() && out.size() < max) {
       Task t = queue.poll();
       t.status = TaskStatus.TASK_RUNNING;
-      t.token = randomHex(16);
+      t.token = Tokens.random128();
       t.deadlineMs = nowMs + timeoutMs;
       t.attempts++;
       out.add(t);
@@ -125,8 +122,7 @@ public final class TaskBoard {
     if (t == null || t.status != TaskStatus.TASK_RUNNING) {
       return ErrorCode.TASK_NOT_FOUND;
     }
-    if (!t.node.equals(node) || taskToken == null
-        || !java.security.MessageDigest.isEqual(t.token.getBytes(), taskToken.getBytes())) {
+    if (!t.node.equals(node) || !Tokens.matches(t.token, taskToken)) {
       return ErrorCode.ILLEGAL_CLIENT;
     }
     finish(t, success ? TaskStatus.TASK_SUCCEEDED : TaskStatus.TASK_FAILED, message);
@@ -189,9 +185,4 @@ public final class TaskBoard {
     }
   }
 
-  private static String randomHex(int bytes) {
-    byte[] raw = new byte[bytes];
-    RANDOM.nextBytes(raw);
-    return HexFormat.of().formatHex(raw);
-  }
 }

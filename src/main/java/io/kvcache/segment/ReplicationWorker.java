@@ -1,5 +1,6 @@
 package io.kvcache.segment;
 
+import io.kvcache.util.Tokens;
 import com.google.protobuf.Message;
 import io.kvcache.app.NodeContext;
 import io.kvcache.bus.Addresses;
@@ -15,7 +16,6 @@ import io.kvcache.proto.v1.ReplicaDescriptor;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -30,7 +30,7 @@ public final class ReplicationWorker extends VerticleBase {
   private static final int FETCH_MAX = 16;
 
   private final NodeContext node;
-  private final long client = new SecureRandom().nextLong(); // this worker's identity towards the shards
+  private final long client = Tokens.random64(); // this worker's identity towards the shards
   private SliceTransfer slices;
   private long timer = -1;
   private boolean busy;

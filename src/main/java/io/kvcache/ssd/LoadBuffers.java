@@ -1,12 +1,11 @@
 package io.kvcache.ssd;
 
+import io.kvcache.util.Tokens;
 import io.kvcache.alloc.OffsetAllocator;
 import io.kvcache.proto.v1.ErrorCode;
 
 import java.lang.foreign.MemorySegment;
-import java.security.SecureRandom;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -24,7 +23,6 @@ import java.util.Map;
  */
 public final class LoadBuffers {
   public static final int PAGE = 4096;
-  private static final SecureRandom IDS = new SecureRandom();
 
   /** A batch of slots: its id, owner, lease and one slot per object (null where that object was not allocated). */
   public static final class Batch {
@@ -126,9 +124,7 @@ public final class LoadBuffers {
     for (MemorySegment slot : slots) {
       usedBytes += slot.byteSize(); // counted only once the whole batch fits
     }
-    byte[] raw = new byte[16];
-    IDS.nextBytes(raw);
-    Batch batch = new Batch(HexFormat.of().formatHex(raw), owner, nowMs + leaseMs, handles, slots);
+    Batch batch = new Batch(Tokens.random128(), owner, nowMs + leaseMs, handles, slots);
     batches.put(batch.id, batch);
     return batch;
   }
