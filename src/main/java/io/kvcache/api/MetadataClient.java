@@ -7,7 +7,6 @@ import io.kvcache.app.MasterView;
 import io.kvcache.app.NodeContext;
 import io.kvcache.bus.Addresses;
 import io.kvcache.proto.bus.KeyResult;
-import io.kvcache.proto.bus.MasterInfo;
 import io.kvcache.proto.bus.ShardKeys;
 import io.kvcache.proto.bus.ShardPutStart;
 import io.kvcache.proto.bus.ShardReply;
@@ -96,22 +95,8 @@ final class MetadataClient {
       });
     }
     int shards = local.shards().size();
-    int[] hashes = new int[keys.size()];
-    int[][] groups = new int[shards][];
-    int[] counts = new int[shards];
-    int[] shardOf = new int[keys.size()];
-    for (int i = 0; i < hashes.length; i++) {
-      hashes[i] = KeyCodec.hash(keys.get(i));
-      shardOf[i] = KeyCodec.shardOf(hashes[i], shards);
-      counts[shardOf[i]]++;
-    }
-    for (int s = 0; s < shards; s++) {
-      groups[s] = new int[counts[s]];
-      counts[s] = 0;
-    }
-    for (int i = 0; i < shardOf.length; i++) {
-      groups[shardOf[i]][counts[shardOf[i]]++] = i;
-    }
+    int[] hashes = hashesOf(keys);
+    int[][] groups = groupByShard(hashes, shards);
     boolean[] hits = new boolean[keys.size()];
     for (int s = 0; s < shards; s++) {
       int[] group = groups[s];
@@ -155,7 +140,7 @@ final class MetadataClient {
   /** Groups key indices by shard, sends one request per group, and scatters the replies back by index. */
   private Future<ShardResults> fanOut(List<byte[]> keys, Function<int[], Message> requestOf) {
     return master.info().compose(info -> {
-      int[][] groups = groupByShard(keys, info);
+      int[][] groups = groupByShard(hashesOf(keys), info.getReplicaShards());
       KeyResult[] results = new KeyResult[keys.size()];
       long[] lease = {info.getLeaseTtlMs()};
       Promise<ShardResults> done = Promise.promise();
@@ -203,12 +188,20 @@ final class MetadataClient {
     });
   }
 
-  private static int[][] groupByShard(List<byte[]> keys, MasterInfo info) {
-    int shards = info.getReplicaShards();
-    int[] shardOf = new int[keys.size()];
+  private static int[] hashesOf(List<byte[]> keys) {
+    int[] hashes = new int[keys.size()];
+    for (int i = 0; i < hashes.length; i++) {
+      hashes[i] = KeyCodec.hash(keys.get(i));
+    }
+    return hashes;
+  }
+
+  /** Key indices per shard, in key order within each shard. */
+  private static int[][] groupByShard(int[] hashes, int shards) {
+    int[] shardOf = new int[hashes.length];
     int[] counts = new int[shards];
-    for (int i = 0; i < shardOf.length; i++) {
-      shardOf[i] = KeyCodec.shardOf(KeyCodec.hash(keys.get(i)), shards);
+    for (int i = 0; i < hashes.length; i++) {
+      shardOf[i] = KeyCodec.shardOf(hashes[i], shards);
       counts[shardOf[i]]++;
     }
     int[][] groups = new int[shards][];

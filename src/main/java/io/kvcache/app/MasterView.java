@@ -10,20 +10,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
 
 /** The master's shards and their shared state, for whoever in the node needs totals (metrics, admin, tests). */
-public record MasterView(ShardShared shared, List<ShardService> shards) {
+public record MasterView(ShardShared shared, List<ShardService> shards) implements EvictionRound.ShardCalls {
   public MasterView {
     shards = List.copyOf(shards);
   }
 
+  /** Runs {@code step} on every shard in turn, each under its lock (so shards keep serving between steps). */
+  @Override
+  public <T> CompletableFuture<List<T>> onEach(java.util.function.Function<ReplicaShard, T> step) {
+    return CompletableFuture.completedFuture(shards.stream().map(s -> s.call(step)).toList());
+  }
+
   /** Runs one eviction round now with the given target and lower bound (shares of evictable objects). */
   public EvictionRound.Outcome evict(double target, double lowerbound, boolean allowSoftPinned) {
-    EvictionRound.ShardCalls calls = new EvictionRound.ShardCalls() {
-      @Override
-      public <T> CompletableFuture<List<T>> onEach(java.util.function.Function<ReplicaShard, T> step) {
-        return CompletableFuture.completedFuture(shards.stream().map(s -> s.call(step)).toList());
-      }
-    };
-    return new EvictionRound(calls, allowSoftPinned).run(target, lowerbound).join();
+    return new EvictionRound(this, allowSoftPinned).run(target, lowerbound).join();
   }
 
   /** Sums {@code measure} over the shards, each read under its lock. */

@@ -142,9 +142,10 @@ public final class Node {
             shards.add(service);
             deployed.add(vertx.deployVerticle(new ReplicaVerticle(context, service)));
           }
-          context.publishMaster(new MasterView(shared, shards));
+          MasterView view = new MasterView(shared, shards);
+          context.publishMaster(view);
           return Future.all(deployed)
-              .compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, shards)))
+              .compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, view)))
               .compose(id -> vertx.deployVerticle(new TaskVerticle(context)))
               .compose(id -> vertx.deployVerticle(new OffloadVerticle(context)));
         });

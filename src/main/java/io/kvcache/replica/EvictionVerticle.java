@@ -13,7 +13,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -28,17 +27,17 @@ public final class EvictionVerticle extends VerticleBase {
 
   private final NodeContext node;
   private final ShardShared shared;
-  private final List<ShardService> shards;
+  private final EvictionRound.ShardCalls shards;
   private final List<Promise<EvictReply>> waiting = new ArrayList<>();
   private boolean running;
   private long idleUntilMs;
   private long backoffMs;
   private long timer = -1;
 
-  public EvictionVerticle(NodeContext node, ShardShared shared, List<ShardService> shards) {
+  public EvictionVerticle(NodeContext node, ShardShared shared, EvictionRound.ShardCalls shards) {
     this.node = node;
     this.shared = shared;
-    this.shards = List.copyOf(shards);
+    this.shards = shards;
   }
 
   @Override
@@ -82,7 +81,7 @@ public final class EvictionVerticle extends VerticleBase {
     List<Promise<EvictReply>> answering = new ArrayList<>(waiting);
     waiting.clear();
     CompletableFuture<EvictionRound.Outcome> round =
-        new EvictionRound(this::onEachShard, o.allowEvictSoftPinned()).run(t[0], t[1]);
+        new EvictionRound(shards, o.allowEvictSoftPinned()).run(t[0], t[1]);
     Future.fromCompletionStage(round, context).onComplete(ar -> {
       running = false;
       EvictReply.Builder reply = EvictReply.newBuilder();
@@ -111,9 +110,4 @@ public final class EvictionVerticle extends VerticleBase {
     m.evictedKeys.increment(outcome.evicted());
     m.evictedBytes.increment(outcome.evictedBytes());
   }
-
-  private <T> CompletableFuture<List<T>> onEachShard(Function<ReplicaShard, T> step) {
-    return CompletableFuture.completedFuture(shards.stream().map(s -> s.call(step)).toList());
-  }
-
 }
