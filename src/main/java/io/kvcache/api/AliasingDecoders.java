@@ -1,9 +1,7 @@
 package io.kvcache.api;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.UnsafeByteOperations;
 import io.kvcache.proto.v1.BatchPutChunk;
 import io.kvcache.proto.v1.BatchPutReply;
 import io.kvcache.proto.v1.KvStoreGrpcService;
@@ -50,11 +48,9 @@ final class AliasingDecoders {
         if (payload == null || !payload.hasArray()) {
           return standard.decode(msg);
         }
-        CodedInputStream in = UnsafeByteOperations.unsafeWrap(payload.array(),
-            payload.arrayOffset() + payload.readerIndex(), payload.readableBytes()).newCodedInput();
-        in.enableAliasing(true);
         try {
-          return (T) prototype.getParserForType().parseFrom(in);
+          return (T) GrpcFraming.parse(prototype.getParserForType(), payload.array(),
+              payload.arrayOffset() + payload.readerIndex(), payload.readableBytes());
         } catch (InvalidProtocolBufferException e) {
           throw new CodecException(e);
         }

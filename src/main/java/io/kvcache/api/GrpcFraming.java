@@ -42,7 +42,12 @@ final class GrpcFraming {
 
   /** Parses a message whose array nothing else will write to, letting its bytes fields alias that array. */
   static <T> T parse(Parser<T> parser, byte[] message) throws InvalidProtocolBufferException {
-    CodedInputStream in = UnsafeByteOperations.unsafeWrap(message).newCodedInput();
+    return parse(parser, message, 0, message.length);
+  }
+
+  /** As {@link #parse(Parser, byte[])}, for the message at {@code offset} of {@code length} bytes in {@code array}. */
+  static <T> T parse(Parser<T> parser, byte[] array, int offset, int length) throws InvalidProtocolBufferException {
+    CodedInputStream in = UnsafeByteOperations.unsafeWrap(array, offset, length).newCodedInput();
     in.enableAliasing(true);
     return parser.parseFrom(in);
   }
