@@ -115,19 +115,9 @@ public final class ShardReplication {
         created.forEach(r -> r.release(e.size));
         return fail(ErrorCode.NO_AVAILABLE_HANDLE);
       }
-      MemoryReplica r = new MemoryReplica(target, handle);
-      r.isTaskTarget = true;
-      created.add(r);
+      created.add(new MemoryReplica(target, handle));
     }
-    long now = shard.clock().nowMs();
-    long pinId = shard.pins().pin(move ? PinOwner.MOVE : PinOwner.COPY, client, e, source,
-        now + shard.settings().releaseTimeoutMs());
-    created.forEach(e::addReplica);
-    Task task = new Task(move, client, now, source, created, pinId);
-    tasks.put(e, task);
-    e.flags |= ObjectEntry.REPLICATION_TASK;
-    lastError = ErrorCode.OK;
-    return task;
+    return register(move, client, e, source, created);
   }
 
   /**
@@ -158,11 +148,19 @@ public final class ShardReplication {
     if (target == null) {
       return fail(ErrorCode.NO_AVAILABLE_HANDLE);
     }
-    target.isTaskTarget = true;
+    return register(false, client, e, source, List.of(target));
+  }
+
+  /** Pins the source, adds the (hidden) targets and records the task on the entry. */
+  private Task register(boolean move, long client, ObjectEntry e, Replica source, List<MemoryReplica> targets) {
     long now = shard.clock().nowMs();
-    long pinId = shard.pins().pin(PinOwner.COPY, client, e, source, now + shard.settings().releaseTimeoutMs());
-    e.addReplica(target);
-    Task task = new Task(false, client, now, source, List.of(target), pinId);
+    long pinId = shard.pins().pin(move ? PinOwner.MOVE : PinOwner.COPY, client, e, source,
+        now + shard.settings().releaseTimeoutMs());
+    for (MemoryReplica t : targets) {
+      t.isTaskTarget = true;
+      e.addReplica(t);
+    }
+    Task task = new Task(move, client, now, source, targets, pinId);
     tasks.put(e, task);
     e.flags |= ObjectEntry.REPLICATION_TASK;
     lastError = ErrorCode.OK;
