@@ -1,13 +1,9 @@
 package io.kvcache.bench;
 
 import com.google.protobuf.ByteString;
-import io.kvcache.api.GrpcTransport;
 import io.kvcache.proto.v1.*;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.WriteStream;
-import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,9 +18,7 @@ public final class CallLatency {
     int batch = Integer.parseInt(a.getOrDefault("batch", "128"));
     int n = Integer.parseInt(a.getOrDefault("calls", "200"));
     Vertx vertx = Vertx.vertx();
-    GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(64L << 20),
-        GrpcTransport.clientOptions(64L << 20));
-    KvStoreGrpcClient client = KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, "127.0.0.1"));
+    KvStoreGrpcClient client = Connections.open(vertx, port, 1, 64L << 20).get(0);
     ByteString value = ByteString.copyFrom(new byte[Integer.parseInt(a.getOrDefault("value", "64"))]);
     for (String shape : new String[] {"put", "batch_put", "batch_exists", "put", "batch_put", "batch_exists"}) {
       long total = 0;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Keys per second through the gRPC API with batches (as engines call it): BatchPut of small values, BatchExists and
@@ -63,66 +64,53 @@ public final class MetadataLoad {
     AtomicLong keysDone = new AtomicLong();
     AtomicLong nextKey = new AtomicLong();
     long start = System.nanoTime();
-    long deadline = start + (long) (seconds * 1e9);
-    List<Future<Void>> done = new ArrayList<>();
-    for (int c = 0; c < conns.size(); c++) {
-      KvStoreGrpcClient client = conns.get(c);
-      SplittableRandom random = new SplittableRandom(c);
-      Promise<Void> finished = Promise.promise();
-      done.add(finished.future());
-      new Object() {
-        void step() {
-          if (System.nanoTime() >= deadline || (op.equals("batch_put") && nextKey.get() >= keySpace)) {
-            finished.tryComplete();
-            return;
-          }
-          Future<Integer> call = switch (op) {
-            case "batch_put" -> put();
-            case "batch_exists" -> client.batchExists(BatchExistsRequest.newBuilder().addAllKeys(probe()).build())
-                .map(r -> (int) r.getExistsList().stream().filter(b -> b).count());
-            default -> client.batchGet(BatchGetRequest.newBuilder().addAllKeys(probe()).build()).compose(stream -> {
-              Promise<Integer> hits = Promise.promise();
-              int[] n = {0};
-              stream.handler(chunk -> chunk.getItemsList().forEach(i -> n[0] += i.getCode() == ErrorCode.OK ? 1 : 0));
-              stream.endHandler(v -> hits.complete(n[0]));
-              stream.exceptionHandler(hits::tryFail);
-              return hits.future();
-            });
-          };
-          call.onComplete(ar -> {
-            if (ar.failed()) {
-              finished.tryFail(ar.cause());
-              return;
-            }
-            keysDone.addAndGet(ar.result());
-            step();
+    ClosedLoops.run(conns.size(), ClosedLoops.after(seconds), c -> new Supplier<Future<?>>() {
+      final KvStoreGrpcClient client = conns.get(c);
+      final SplittableRandom random = new SplittableRandom(c);
+
+      @Override
+      public Future<?> get() {
+        if (op.equals("batch_put") && nextKey.get() >= keySpace) {
+          return null;
+        }
+        Future<Integer> call = switch (op) {
+          case "batch_put" -> put();
+          case "batch_exists" -> client.batchExists(BatchExistsRequest.newBuilder().addAllKeys(probe()).build())
+              .map(r -> (int) r.getExistsList().stream().filter(b -> b).count());
+          default -> client.batchGet(BatchGetRequest.newBuilder().addAllKeys(probe()).build()).compose(stream -> {
+            Promise<Integer> hits = Promise.promise();
+            int[] n = {0};
+            stream.handler(chunk -> chunk.getItemsList().forEach(i -> n[0] += i.getCode() == ErrorCode.OK ? 1 : 0));
+            stream.endHandler(v -> hits.complete(n[0]));
+            stream.exceptionHandler(hits::tryFail);
+            return hits.future();
           });
-        }
+        };
+        return call.onSuccess(keysDone::addAndGet);
+      }
 
-        Future<Integer> put() {
-          long first = nextKey.getAndAdd(batch);
-          BatchPutChunk.Builder chunk = BatchPutChunk.newBuilder();
-          for (long k = first; k < first + batch && k < keySpace; k++) {
-            chunk.addItems(PutItem.newBuilder().setKey(prefix + k).setValue(value));
-          }
-          BatchPutChunk body = chunk.build();
-          return client.batchPut((WriteStream<BatchPutChunk> s, Throwable failure) -> {
-            if (failure == null) {
-              s.end(body);
-            }
-          }).map(BatchPutReply::getStored);
+      Future<Integer> put() {
+        long first = nextKey.getAndAdd(batch);
+        BatchPutChunk.Builder chunk = BatchPutChunk.newBuilder();
+        for (long k = first; k < first + batch && k < keySpace; k++) {
+          chunk.addItems(PutItem.newBuilder().setKey(prefix + k).setValue(value));
         }
+        BatchPutChunk body = chunk.build();
+        return client.batchPut((WriteStream<BatchPutChunk> s, Throwable failure) -> {
+          if (failure == null) {
+            s.end(body);
+          }
+        }).map(BatchPutReply::getStored);
+      }
 
-        List<String> probe() {
-          List<String> out = new ArrayList<>(batch);
-          for (int i = 0; i < batch; i++) {
-            out.add(prefix + random.nextInt(keySpace));
-          }
-          return out;
+      List<String> probe() {
+        List<String> out = new ArrayList<>(batch);
+        for (int i = 0; i < batch; i++) {
+          out.add(prefix + random.nextInt(keySpace));
         }
-      }.step();
-    }
-    Future.all(done).await(600, TimeUnit.SECONDS);
+        return out;
+      }
+    });
     double elapsed = (System.nanoTime() - start) / 1e9;
     if (report) {
       System.out.printf("RESULT op=%s batch=%d keys=%d seconds=%.2f keys_per_s=%.0f%n", op, batch, keysDone.get(), elapsed,

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.WriteStream;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -106,45 +105,29 @@ public final class OffloadBench {
       java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
       long start = System.nanoTime();
       long end = start + (long) (seconds * 1e9);
-      List<io.vertx.core.Future<Void>> loops = new ArrayList<>();
-      for (int st = 0; st < streams; st++) {
+      ClosedLoops.run(streams, end, st -> {
         SplittableRandom random = new SplittableRandom(7 + st);
-        io.vertx.core.Promise<Void> finished = io.vertx.core.Promise.promise();
-        loops.add(finished.future());
-        vertx.runOnContext(v -> new Object() {
-          void next() {
-            if (System.nanoTime() >= end) {
-              finished.tryComplete();
-              return;
-            }
-            BatchGetRequest.Builder get = BatchGetRequest.newBuilder();
-            for (int i = 0; i < batch; i++) {
-              get.addKeys("obj-" + random.nextInt(objects));
-            }
-            client.batchGet(get.build()).compose(stream -> {
-              io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-              stream.handler(c -> {
-                for (GetItem item : c.getItemsList()) {
-                  if (item.getCode() != ErrorCode.OK || item.getValue().size() != size) {
-                    done.tryFail("get failed: " + item.getCode());
-                  }
-                  got.addAndGet(size);
+        return () -> {
+          BatchGetRequest.Builder get = BatchGetRequest.newBuilder();
+          for (int i = 0; i < batch; i++) {
+            get.addKeys("obj-" + random.nextInt(objects));
+          }
+          return client.batchGet(get.build()).compose(stream -> {
+            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+            stream.handler(c -> {
+              for (GetItem item : c.getItemsList()) {
+                if (item.getCode() != ErrorCode.OK || item.getValue().size() != size) {
+                  done.tryFail("get failed: " + item.getCode());
                 }
-              });
-              stream.endHandler(x -> done.tryComplete());
-              stream.exceptionHandler(done::tryFail);
-              return done.future();
-            }).onComplete(ar -> {
-              if (ar.failed()) {
-                finished.tryFail(ar.cause());
-              } else {
-                next();
+                got.addAndGet(size);
               }
             });
-          }
-        }.next());
-      }
-      io.vertx.core.Future.all(loops).await((long) seconds + 60, TimeUnit.SECONDS);
+            stream.endHandler(x -> done.tryComplete());
+            stream.exceptionHandler(done::tryFail);
+            return done.future();
+          });
+        };
+      }, first -> vertx.runOnContext(v -> first.run()));
       long bytes = got.get();
       double getSeconds = (System.nanoTime() - start) / 1e9;
       System.out.printf("RESULT phase=ssd_get size=%d batch=%d streams=%d seconds=%.3f mbps=%.1f ssd_fixed_reads=%s%n",

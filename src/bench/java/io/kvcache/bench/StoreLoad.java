@@ -2,16 +2,16 @@ package io.kvcache.bench;
 
 import com.google.protobuf.ByteString;
 import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.GetReply;
 import io.kvcache.proto.v1.GetRequest;
 import io.kvcache.proto.v1.KvStoreGrpcClient;
+import io.kvcache.proto.v1.PutReply;
 import io.kvcache.proto.v1.PutRequest;
 import io.kvcache.proto.v1.RemoveAllRequest;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -43,7 +43,7 @@ public final class StoreLoad {
       new SplittableRandom(size).nextBytes(bytes);
       ByteString value = ByteString.copyFrom(bytes);
       // warm-up: one untimed round of each
-      runPuts(conns, value, keys, 1, "warm");
+      runPuts(conns, value, keys, "warm");
       runGets(conns, keys, Math.min(2, seconds), "warm");
       clear(conns.get(0));
       long putOps = 0;
@@ -51,13 +51,13 @@ public final class StoreLoad {
       int round = 0;
       while (putNanos < seconds * 1e9) {
         long t0 = System.nanoTime();
-        putOps += runPuts(conns, value, keys, clients, "r" + round);
+        putOps += runPuts(conns, value, keys, "r" + round);
         putNanos += System.nanoTime() - t0;
         clear(conns.get(0));
         round++;
       }
       report("put", size, putOps, putNanos);
-      runPuts(conns, value, keys, clients, "get");
+      runPuts(conns, value, keys, "get");
       long t0 = System.nanoTime();
       long getOps = runGets(conns, keys, seconds, "get");
       report("get", size, getOps, System.nanoTime() - t0);
@@ -77,69 +77,47 @@ public final class StoreLoad {
   }
 
   /** Each client puts its share of the keys, one request in flight; returns the number of successful puts. */
-  private static long runPuts(List<KvStoreGrpcClient> conns, ByteString value, int keys, int parallel, String prefix)
+  private static long runPuts(List<KvStoreGrpcClient> conns, ByteString value, int keys, String prefix)
       throws Exception {
     AtomicLong ok = new AtomicLong();
-    List<Future<Void>> done = new ArrayList<>();
-    for (int c = 0; c < conns.size(); c++) {
+    ClosedLoops.run(conns.size(), ClosedLoops.UNTIL_DONE, c -> {
       KvStoreGrpcClient client = conns.get(c);
-      int first = c;
-      Promise<Void> finished = Promise.promise();
-      done.add(finished.future());
-      new Object() {
-        int next = first;
-
-        void step() {
-          if (next >= keys) {
-            finished.complete();
-            return;
-          }
-          String key = prefix + "-" + next;
-          next += conns.size();
-          client.put(PutRequest.newBuilder().setKey(key).setValue(value).build()).onComplete(ar -> {
-            if (ar.failed() || ar.result().getCode() != ErrorCode.OK) {
-              finished.tryFail(ar.failed() ? ar.cause().toString() : "put " + key + ": " + ar.result().getCode());
-              return;
-            }
-            ok.incrementAndGet();
-            step();
-          });
+      int[] next = {c};
+      return () -> {
+        if (next[0] >= keys) {
+          return null;
         }
-      }.step();
-    }
-    Future.all(done).await(600, TimeUnit.SECONDS);
+        String key = prefix + "-" + next[0];
+        next[0] += conns.size();
+        return checked("put " + key, ok, client.put(PutRequest.newBuilder().setKey(key).setValue(value).build())
+            .map(PutReply::getCode));
+      };
+    });
     return ok.get();
   }
 
   /** Each client gets random keys of the put set until the time is up; returns the number of successful gets. */
   private static long runGets(List<KvStoreGrpcClient> conns, int keys, double seconds, String prefix) throws Exception {
     AtomicLong ok = new AtomicLong();
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    List<Future<Void>> done = new ArrayList<>();
-    for (int c = 0; c < conns.size(); c++) {
+    ClosedLoops.run(conns.size(), ClosedLoops.after(seconds), c -> {
       KvStoreGrpcClient client = conns.get(c);
       SplittableRandom random = new SplittableRandom(c);
-      Promise<Void> finished = Promise.promise();
-      done.add(finished.future());
-      new Object() {
-        void step() {
-          if (System.nanoTime() >= deadline) {
-            finished.complete();
-            return;
-          }
-          String key = prefix + "-" + random.nextInt(keys);
-          client.get(GetRequest.newBuilder().setKey(key).build()).onComplete(ar -> {
-            if (ar.failed() || ar.result().getCode() != ErrorCode.OK) {
-              finished.tryFail(ar.failed() ? ar.cause().toString() : "get " + key + ": " + ar.result().getCode());
-              return;
-            }
-            ok.incrementAndGet();
-            step();
-          });
-        }
-      }.step();
-    }
-    Future.all(done).await(600, TimeUnit.SECONDS);
+      return () -> {
+        String key = prefix + "-" + random.nextInt(keys);
+        return checked("get " + key, ok, client.get(GetRequest.newBuilder().setKey(key).build()).map(GetReply::getCode));
+      };
+    });
     return ok.get();
+  }
+
+  /** Counts an OK reply; any other code fails the run. */
+  private static Future<Void> checked(String what, AtomicLong ok, Future<ErrorCode> reply) {
+    return reply.compose(code -> {
+      if (code != ErrorCode.OK) {
+        return Future.failedFuture(what + ": " + code);
+      }
+      ok.incrementAndGet();
+      return Future.succeededFuture();
+    });
   }
 }
