@@ -87,14 +87,15 @@ public final class OffloadBench {
       long engineStart = System.nanoTime();
       long engineEnd = engineStart + (long) (seconds * 1e9 / 2);
       while (System.nanoTime() < engineEnd) {
-        io.kvcache.proto.bus.SsdLoadToBuffers.Builder load = io.kvcache.proto.bus.SsdLoadToBuffers.newBuilder()
-            .setOwner("bench");
+        java.util.List<io.kvcache.ssd.bucket.SsdKey> keys = new java.util.ArrayList<>(batch);
+        long[] sizes = new long[batch];
         for (int i = 0; i < batch; i++) {
-          load.addKeys(com.google.protobuf.ByteString.copyFrom(
-              io.kvcache.replica.KeyCodec.encode("", "obj-" + engineRandom.nextInt(objects)))).addSizes(size);
+          keys.add(io.kvcache.ssd.bucket.SsdKey.of(
+              io.kvcache.replica.KeyCodec.encode("", "obj-" + engineRandom.nextInt(objects))));
+          sizes[i] = size;
         }
-        io.kvcache.proto.bus.SsdLoadedBatch loaded = ssd.loads().load(load.build());
-        ssd.buffers().release(loaded.getBatchId(), "bench");
+        var loaded = ssd.loads().load("bench", keys, sizes);
+        ssd.buffers().release(loaded.value().batchId(), "bench");
         engineBytes += (long) batch * size;
       }
       double engineSeconds = (System.nanoTime() - engineStart) / 1e9;

@@ -13,7 +13,7 @@ import io.kvcache.proto.bus.SsdReadBuffer;
 import io.kvcache.proto.bus.SsdReleaseBuffers;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.SliceTransfer;
-import io.kvcache.ssd.LoadBuffers;
+import io.kvcache.ssd.load.LoadBuffers;
 import io.kvcache.ssd.SsdNode;
 import io.vertx.core.Future;
 

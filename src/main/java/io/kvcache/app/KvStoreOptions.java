@@ -110,10 +110,10 @@ public record KvStoreOptions(
   }
 
   /** The storage node's bucket store settings. */
-  public io.kvcache.ssd.BucketStoreOptions bucketStoreOptions() {
-    return new io.kvcache.ssd.BucketStoreOptions(java.nio.file.Path.of(ssdDir), ssdBucketKeys, ssdBucketBytes,
+  public io.kvcache.ssd.bucket.BucketStoreOptions bucketStoreOptions() {
+    return new io.kvcache.ssd.bucket.BucketStoreOptions(java.nio.file.Path.of(ssdDir), ssdBucketKeys, ssdBucketBytes,
         ssdCapacity, ssdHighWatermark, ssdLowWatermark,
-        io.kvcache.ssd.EvictionPolicy.valueOf(ssdEvictionPolicy.toUpperCase(java.util.Locale.ROOT)), maxKeySize);
+        io.kvcache.ssd.bucket.EvictionPolicy.valueOf(ssdEvictionPolicy.toUpperCase(java.util.Locale.ROOT)), maxKeySize);
   }
 
   public boolean has(Role role) {

@@ -19,7 +19,7 @@ import io.kvcache.offload.TaskVerticle;
 import io.kvcache.segment.ReplicationWorker;
 import io.kvcache.segment.SegmentVerticle;
 import io.kvcache.offload.OffloadWorker;
-import io.kvcache.ssd.SsdIoVerticle;
+import io.kvcache.storage.SsdIoVerticle;
 import io.kvcache.ssd.SsdMeters;
 import io.kvcache.ssd.SsdNode;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -114,7 +114,7 @@ public final class Node {
           SsdMeters.bind(context.meters(), ssd.uringStats(), ssd.store());
           OffloadWorker worker = new OffloadWorker(context, ssd);
           context.publishOffloadWorker(worker);
-          return SsdIoVerticle.deploy(vertx, context.nodeId(), ssd.service(), o.ssdIoThreads())
+          return SsdIoVerticle.deploy(vertx, context.nodeId(), new io.kvcache.storage.SsdService(ssd.store(), ssd.engineName(), ssd.loads()), o.ssdIoThreads())
               .compose(id -> vertx.deployVerticle(worker));
         });
   }

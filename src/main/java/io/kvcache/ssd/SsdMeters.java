@@ -1,5 +1,7 @@
 package io.kvcache.ssd;
 
+import io.kvcache.ssd.bucket.BucketStore;
+import io.kvcache.ssd.bucket.BucketStoreStats;
 import io.kvcache.ssd.uring.UringStats;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

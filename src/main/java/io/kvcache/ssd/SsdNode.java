@@ -1,5 +1,12 @@
 package io.kvcache.ssd;
 
+import io.kvcache.ssd.bucket.BucketStore;
+import io.kvcache.ssd.bucket.BucketStoreOptions;
+import io.kvcache.ssd.io.FileIo;
+import io.kvcache.ssd.io.FileIos;
+import io.kvcache.ssd.io.UringFileIo;
+import io.kvcache.ssd.load.LoadBuffers;
+import io.kvcache.ssd.load.LoadService;
 import io.kvcache.ssd.uring.RegisteredRegion;
 import io.kvcache.ssd.uring.ThreadRings;
 import io.kvcache.ssd.uring.UringStats;
@@ -22,16 +29,13 @@ public final class SsdNode implements AutoCloseable {
   private final BucketStore store;
   private final LoadBuffers buffers;
   private final LoadService loads;
-  private final SsdService service;
 
-  private SsdNode(Arena arena, FileIo io, BucketStore store, LoadBuffers buffers, LoadService loads,
-                  SsdService service) {
+  private SsdNode(Arena arena, FileIo io, BucketStore store, LoadBuffers buffers, LoadService loads) {
     this.arena = arena;
     this.io = io;
     this.store = store;
     this.buffers = buffers;
     this.loads = loads;
-    this.service = service;
   }
 
   public static SsdNode open(BucketStoreOptions options, boolean useUring, int queueDepth, long loadBufferBytes,
@@ -43,8 +47,7 @@ public final class SsdNode implements AutoCloseable {
       BucketStore store = BucketStore.open(io, options);
       LoadBuffers buffers = new LoadBuffers(region, gcTtlMs);
       LoadService loads = new LoadService(store, buffers, gcTtlMs, nowMs);
-      String engine = io instanceof UringFileIo ? "io_uring" : "filechannel";
-      return new SsdNode(arena, io, store, buffers, loads, new SsdService(store, engine, loads));
+      return new SsdNode(arena, io, store, buffers, loads);
     } catch (IOException | RuntimeException e) {
       arena.close();
       throw e;
@@ -63,8 +66,9 @@ public final class SsdNode implements AutoCloseable {
     return loads;
   }
 
-  public SsdService service() {
-    return service;
+  /** "io_uring" or "filechannel". */
+  public String engineName() {
+    return io instanceof UringFileIo ? "io_uring" : "filechannel";
   }
 
   /** io_uring counters, or null on the FileChannel engine. */

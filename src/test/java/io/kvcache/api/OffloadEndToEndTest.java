@@ -7,7 +7,7 @@ import io.kvcache.app.Node;
 import io.kvcache.bus.Addresses;
 import io.kvcache.proto.bus.*;
 import io.kvcache.proto.v1.*;
-import io.kvcache.ssd.LoadBuffers;
+import io.kvcache.ssd.load.LoadBuffers;
 import io.kvcache.testing.Await;
 import io.kvcache.testing.TestNodes;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package io.kvcache.api;
 import com.google.protobuf.ByteString;
 import io.kvcache.app.Node;
 import io.kvcache.proto.v1.*;
-import io.kvcache.ssd.LoadBuffers;
+import io.kvcache.ssd.load.LoadBuffers;
 import io.kvcache.testing.Await;
 import io.kvcache.testing.TestNodes;
 import io.vertx.core.Vertx;

@@ -1,12 +1,13 @@
 package io.kvcache.ssd;
 
+import io.kvcache.ssd.io.FileIo;
 import io.kvcache.ssd.uring.RegisteredRegion;
 import org.junit.jupiter.api.AfterEach;
 
 import java.lang.foreign.Arena;
 
 /** Common fixture of the engine-backed tests: one arena for buffers and the engine under test, both closed after. */
-abstract class EngineTestBase {
+public abstract class EngineTestBase {
   protected final Arena arena = Arena.ofShared();
   protected FileIo io;
 

@@ -1,5 +1,12 @@
 package io.kvcache.ssd;
 
+import io.kvcache.ssd.bucket.BucketStore;
+import io.kvcache.ssd.bucket.BucketStoreOptions;
+import io.kvcache.ssd.bucket.EvictionPolicy;
+import io.kvcache.ssd.bucket.LoadItem;
+import io.kvcache.ssd.bucket.SsdKey;
+import io.kvcache.ssd.bucket.StoreItem;
+import io.kvcache.ssd.io.UringFileIo;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,9 @@
 package io.kvcache.ssd;
 
+import io.kvcache.ssd.io.ChannelFileIo;
+import io.kvcache.ssd.io.DirectFile;
+import io.kvcache.ssd.io.FileIo;
+import io.kvcache.ssd.io.UringFileIo;
 import io.kvcache.ssd.uring.RegisteredRegion;
 import io.kvcache.ssd.uring.ThreadRings;
 

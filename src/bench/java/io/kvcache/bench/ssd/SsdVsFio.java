@@ -1,11 +1,11 @@
 package io.kvcache.bench.ssd;
 
-import io.kvcache.ssd.Caching;
-import io.kvcache.ssd.ChannelFileIo;
-import io.kvcache.ssd.DirectFile;
-import io.kvcache.ssd.FileIo;
-import io.kvcache.ssd.OpenMode;
-import io.kvcache.ssd.UringFileIo;
+import io.kvcache.ssd.io.Caching;
+import io.kvcache.ssd.io.ChannelFileIo;
+import io.kvcache.ssd.io.DirectFile;
+import io.kvcache.ssd.io.FileIo;
+import io.kvcache.ssd.io.OpenMode;
+import io.kvcache.ssd.io.UringFileIo;
 import io.kvcache.ssd.uring.Libc;
 import io.kvcache.ssd.uring.ThreadRings;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,8 @@
 package io.kvcache.bench.ssd;
 
-import io.kvcache.ssd.DirectFile;
-import io.kvcache.ssd.ReadDesc;
-import io.kvcache.ssd.ReadResult;
+import io.kvcache.ssd.io.DirectFile;
+import io.kvcache.ssd.io.ReadDesc;
+import io.kvcache.ssd.io.ReadResult;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class IoUringTest {
   @BeforeAll
   static void needsIoUring() {
-    String why = io.kvcache.ssd.UringFileIo.unavailableReason();
+    String why = io.kvcache.ssd.io.UringFileIo.unavailableReason();
     assumeTrue(why == null, "io_uring unavailable: " + why);
   }
 

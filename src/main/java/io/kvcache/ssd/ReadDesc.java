@@ -1,7 +1,0 @@
-package io.kvcache.ssd;
-
-import java.lang.foreign.MemorySegment;
-
-/** One independent read of a batch: fill {@code dst} from file offset {@code offset}. Immutable. */
-public record ReadDesc(long offset, MemorySegment dst) {
-}

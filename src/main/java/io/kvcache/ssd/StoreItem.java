@@ -1,7 +1,0 @@
-package io.kvcache.ssd;
-
-import java.lang.foreign.MemorySegment;
-
-/** One object to store: its key and its bytes (any segment; copied during the call). Immutable. */
-public record StoreItem(SsdKey key, MemorySegment value) {
-}
