@@ -1,6 +1,6 @@
 package io.kvcache.bench;
 
-import io.kvcache.api.GrpcTransport;
+import io.kvcache.gateway.grpc.GrpcTransport;
 import io.kvcache.proto.v1.KvStoreGrpcClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;

@@ -9,7 +9,7 @@ import io.kvcache.proto.v1.ReplicateConfig;
 import io.kvcache.replica.KeyCodec;
 import io.kvcache.replica.MillisClock;
 import io.kvcache.replica.ReplicaMetrics;
-import io.kvcache.replica.ReplicaShard;
+import io.kvcache.replica.Shard;
 import io.kvcache.replica.ShardSettings;
 import io.kvcache.replica.ShardShared;
 
@@ -57,9 +57,9 @@ public final class MetadataMemory {
     SegmentRegistry fresh = mount(segments, segmentSize);
     ShardShared shared = ShardShared.of(new ShardSettings(10_000, 30_000, 600_000, 1_800_000, 86_400_000, 1L << 30, 64),
         fresh, ReplicaMetrics.detached(), MillisClock.MONOTONIC);
-    List<ReplicaShard> all = new ArrayList<>();
+    List<Shard> all = new ArrayList<>();
     for (int i = 0; i < shards; i++) {
-      all.add(new ReplicaShard(i, shared, AllocationStrategies.create("random", i)));
+      all.add(new Shard(i, shared, AllocationStrategies.create("random", i)));
     }
     HexFormat hex = HexFormat.of();
     byte[] digest = new byte[32];
@@ -71,9 +71,9 @@ public final class MetadataMemory {
       }
       byte[] key = KeyCodec.encode("", hex.formatHex(digest).substring(0, 56) + String.format("%08x", i));
       int hash = KeyCodec.hash(key);
-      ReplicaShard shard = all.get(KeyCodec.shardOf(hash, shards));
-      if (shard.putStart(1, key, hash, valueSize, ReplicateConfig.getDefaultInstance()) != ErrorCode.OK
-          || shard.putEnd(1, key, hash) != ErrorCode.OK) {
+      Shard shard = all.get(KeyCodec.shardOf(hash, shards));
+      if (shard.puts().putStart(1, key, hash, valueSize, ReplicateConfig.getDefaultInstance()).code() != ErrorCode.OK
+          || shard.puts().putEnd(1, key, hash) != ErrorCode.OK) {
         throw new IllegalStateException("put " + i + " failed");
       }
       keyBytes += key.length;
@@ -81,7 +81,7 @@ public final class MetadataMemory {
     double insertSeconds = (System.nanoTime() - t0) / 1e9;
     long total = retainedHeap() - base;
     java.lang.ref.Reference.reachabilityFence(all);
-    int resident = all.stream().mapToInt(ReplicaShard::objectCount).sum();
+    int resident = all.stream().mapToInt(Shard::objectCount).sum();
     double keyPerObject = (double) keyBytes / resident;
     double totalPerObject = (double) total / resident;
     double allocatorPerObject = (double) allocatorsOnly / resident;

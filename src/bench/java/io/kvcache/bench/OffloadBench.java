@@ -51,7 +51,7 @@ public final class OffloadBench {
       new SplittableRandom(size).nextBytes(raw);
       ByteString value = ByteString.copyFrom(raw);
 
-      node.offloadWorker().pause();
+      node.storage().worker().pause();
       for (int first = 0; first < objects; first += 16) {
         BatchPutChunk.Builder chunk = BatchPutChunk.newBuilder();
         for (int k = first; k < Math.min(objects, first + 16); k++) {
@@ -65,9 +65,9 @@ public final class OffloadBench {
         }
       }
       long t0 = System.nanoTime();
-      node.offloadWorker().resume();
+      node.storage().worker().resume();
       long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
-      while (node.context().ssd().store().objectCount() < objects) {
+      while (node.storage().ssd().store().objectCount() < objects) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("offload did not finish");
         }
@@ -77,11 +77,11 @@ public final class OffloadBench {
       System.out.printf("RESULT phase=offload size=%d objects=%d seconds=%.3f mbps=%.1f%n", size, objects,
           offloadSeconds, (double) objects * size / offloadSeconds / 1e6);
 
-      while (node.context().segmentRegistry().allocatedBytes() > 0) { // drop every DRAM replica
-        node.context().master().evict(1.0, 1.0, true);
+      while (node.master().segments().allocatedBytes() > 0) { // drop every DRAM replica
+        node.master().evict(1.0, 1.0, true);
       }
       // The SSD engine alone: batches of 32 random keys loaded straight into the load buffers (no gateway, no bus).
-      io.kvcache.ssd.SsdNode ssd = node.context().ssd();
+      io.kvcache.ssd.SsdNode ssd = node.storage().ssd();
       SplittableRandom engineRandom = new SplittableRandom(11);
       long engineBytes = 0;
       long engineStart = System.nanoTime();
@@ -133,8 +133,8 @@ public final class OffloadBench {
       double getSeconds = (System.nanoTime() - start) / 1e9;
       System.out.printf("RESULT phase=ssd_get size=%d batch=%d streams=%d seconds=%.3f mbps=%.1f ssd_fixed_reads=%s%n",
           size, batch, streams,
-          getSeconds, bytes / getSeconds / 1e6, node.context().ssd().uringStats() == null ? "n/a"
-              : String.valueOf(node.context().ssd().uringStats().fixedReads()));
+          getSeconds, bytes / getSeconds / 1e6, node.storage().ssd().uringStats() == null ? "n/a"
+              : String.valueOf(node.storage().ssd().uringStats().fixedReads()));
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
       node.stop().await(60, TimeUnit.SECONDS);

@@ -3,6 +3,7 @@ package io.kvcache.app;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.kvcache.cluster.ClusterOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -25,20 +26,21 @@ public final class ClusterSetup {
 
   /** Starts the clustered Vert.x; its Micrometer registry is named after the node so two nodes in one JVM stay apart. */
   public static Future<Clustered> start(KvStoreOptions options) {
+    ClusterOptions cluster = options.cluster();
     VertxOptions vertxOptions = new VertxOptions()
         .setEventBusOptions(new EventBusOptions()
-            .setHost(options.clusterHost())
-            .setPort(options.clusterBusPort())
-            .setClusterPublicHost(options.clusterHost()))
+            .setHost(cluster.host())
+            .setPort(cluster.busPort())
+            .setClusterPublicHost(cluster.host()))
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
-            .setRegistryName(options.nodeName())
+            .setRegistryName(options.node().name())
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    if (options.eventLoopThreads() > 0) {
-      vertxOptions.setEventLoopPoolSize(options.eventLoopThreads());
+    if (options.node().eventLoopThreads() > 0) {
+      vertxOptions.setEventLoopPoolSize(options.node().eventLoopThreads());
     }
-    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(options));
+    HazelcastClusterManager clusterManager = new HazelcastClusterManager(hazelcastConfig(cluster));
     return Vertx.builder()
         .with(vertxOptions)
         .withClusterManager(clusterManager)
@@ -46,13 +48,13 @@ public final class ClusterSetup {
         .map(vertx -> new Clustered(vertx, clusterManager));
   }
 
-  static Config hazelcastConfig(KvStoreOptions options) {
+  static Config hazelcastConfig(ClusterOptions options) {
     Config cfg = ConfigUtil.loadConfig(); // Vert.x's defaults keep the __vertx.* map settings
-    cfg.setClusterName(options.clusterName());
+    cfg.setClusterName(options.name());
     cfg.setProperty("hazelcast.phone.home.enabled", "false");
     cfg.setProperty("hazelcast.wait.seconds.before.join", "0");
     cfg.setProperty("hazelcast.max.no.heartbeat.seconds",
-        String.valueOf(Math.max(1, options.clusterHeartbeatTimeoutMs() / 1000)));
+        String.valueOf(Math.max(1, options.heartbeatTimeoutMs() / 1000)));
     cfg.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     cfg.setProperty("hazelcast.socket.bind.any", "false");
     cfg.setProperty("hazelcast.prefer.ipv4.stack", "true");
@@ -61,13 +63,13 @@ public final class ClusterSetup {
     cfg.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
     cfg.getJetConfig().setEnabled(false);
     NetworkConfig net = cfg.getNetworkConfig();
-    net.setPort(options.clusterPort()).setPortAutoIncrement(false);
-    net.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(options.clusterHost()));
+    net.setPort(options.port()).setPortAutoIncrement(false);
+    net.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(options.host()));
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getAwsConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).setMembers(options.clusterMembers()).setConnectionTimeoutSeconds(1);
+    join.getTcpIpConfig().setEnabled(true).setMembers(options.members()).setConnectionTimeoutSeconds(1);
     return cfg;
   }
 }

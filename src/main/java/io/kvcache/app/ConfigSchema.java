@@ -63,7 +63,7 @@ public final class ConfigSchema {
 
   // --- metadata (master)
   public static final ConfigKey REPLICA_SHARDS = num("replica_shards", Kind.INT, 4, 1, 1024,
-      "ReplicaVerticle instances; each owns the keys that hash to it");
+      "Metadata shards, each behind its own lock; each owns the keys that hash to it");
   public static final ConfigKey ALLOCATION_STRATEGY = key("allocation_strategy", Kind.CHOICE, "random", 0, 0,
       List.of("random", "free_ratio_first", "fragmentation_aware"), "How replicas are placed on segments");
   public static final ConfigKey LEASE_TTL_MS = num("lease_ttl_ms", Kind.LONG, 10_000, 0, 3_600_000,

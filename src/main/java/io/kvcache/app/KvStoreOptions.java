@@ -1,74 +1,41 @@
 package io.kvcache.app;
 
+import io.kvcache.cluster.ClusterOptions;
+import io.kvcache.gateway.GatewayOptions;
+import io.kvcache.master.MasterOptions;
+import io.kvcache.replica.OffloadSettings;
+import io.kvcache.replica.ShardSettings;
+import io.kvcache.ssd.bucket.BucketStoreOptions;
+import io.kvcache.ssd.bucket.EvictionPolicy;
+import io.kvcache.storage.SsdOptions;
+import io.kvcache.storage.StorageOptions;
+
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 import static io.kvcache.app.ConfigSchema.*;
 
 /**
- * A node's validated configuration: one typed record built from the values {@link ConfigLoader} resolved against
- * {@link ConfigSchema}. Immutable; cross-key rules are checked in the compact constructor.
+ * A node's validated configuration, one record per role: each role's objects receive their own part and nothing else.
+ * Built from the flat key/value map {@link ConfigLoader} resolved against {@link ConfigSchema}; rules that span keys
+ * are checked here, with the key named in the message.
  */
-public record KvStoreOptions(
-    String nodeName, Set<Role> roles, int eventLoopThreads,
-    String grpcHost, int grpcPort, int gatewayInstances, String metricsHost, int metricsPort,
-    String clusterName, String clusterHost, int clusterPort, List<String> clusterMembers, int clusterBusPort,
-    long clusterHeartbeatTimeoutMs,
-    long segmentSize, long maxValueSize, int maxKeySize, int maxBatchSize, long requestTimeoutMs,
-    int replicaShards, String allocationStrategy, long leaseTtlMs, long putStartDiscardTimeoutMs,
-    long putStartReleaseTimeoutMs, long softPinDefaultTtlMs, long softPinMaxTtlMs,
-    double evictionHighWatermark, double evictionRatio, boolean allowEvictSoftPinned, long evictionCheckIntervalMs,
-    int putFullRetries, long heartbeatIntervalMs, long clientLiveTtlMs, long gracefulUnmountGraceMs,
-    boolean enableOffload, boolean offloadOnEvict, boolean offloadForceEvict, int offloadQueueLimit,
-    String ssdDir, long ssdCapacity, int ssdBucketKeys, long ssdBucketBytes, String ssdEvictionPolicy,
-    double ssdHighWatermark, double ssdLowWatermark, boolean useUring, int uringQueueDepth, int ssdIoThreads,
-    long loadBufferSize, long loadBufferGcTtlMs, boolean promotionOnHit) {
+public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOptions gateway, MasterOptions master,
+                             StorageOptions storage) {
 
-  public KvStoreOptions {
-    roles = Set.copyOf(roles);
-    clusterMembers = List.copyOf(clusterMembers);
-    if (roles.isEmpty()) {
-      throw new ConfigException("config key 'roles': a node needs at least one role");
-    }
-    if (putStartReleaseTimeoutMs <= putStartDiscardTimeoutMs) {
-      throw new ConfigException("config key 'put_start_release_timeout_ms': must exceed put_start_discard_timeout_ms ("
-          + putStartDiscardTimeoutMs + ")");
-    }
-    if (softPinDefaultTtlMs > softPinMaxTtlMs) {
-      throw new ConfigException("config key 'soft_pin_default_ttl_ms': exceeds soft_pin_max_ttl_ms (" + softPinMaxTtlMs
-          + ")");
-    }
-    if (ssdBucketBytes % 4096 != 0) {
-      throw new ConfigException("config key 'ssd_bucket_bytes': must be a multiple of 4096, got " + ssdBucketBytes);
-    }
-    if (ssdLowWatermark > ssdHighWatermark) {
-      throw new ConfigException("config key 'ssd_low_watermark': must not exceed ssd_high_watermark");
-    }
-    if (loadBufferSize % 4096 != 0) {
-      throw new ConfigException("config key 'load_buffer_size': must be a multiple of 4096, got " + loadBufferSize);
-    }
-    if ((offloadOnEvict || offloadForceEvict) && !enableOffload) {
-      throw new ConfigException("config key 'offload_on_evict': requires enable_offload");
-    }
-    if (offloadForceEvict && !offloadOnEvict) {
-      throw new ConfigException("config key 'offload_force_evict': only applies with offload_on_evict");
-    }
-    if (clientLiveTtlMs <= heartbeatIntervalMs) {
-      throw new ConfigException("config key 'client_live_ttl_ms': must exceed heartbeat_interval_ms ("
-          + heartbeatIntervalMs + ")");
-    }
-    for (String member : clusterMembers) {
-      int colon = member.lastIndexOf(':');
-      if (colon <= 0 || !member.substring(colon + 1).matches("[0-9]{1,5}")) {
-        throw new ConfigException("config key 'cluster_members': '" + member + "' is not host:port");
-      }
-    }
+  /** Largest replica_num a put may ask for: far above any cluster's segment count, small enough to bound work. */
+  public static final int MAX_REPLICAS = 64;
+
+  public boolean has(Role role) {
+    return node.has(role);
   }
 
-  /** Builds the record from resolved values keyed by config key name (all keys present). */
+  /** Builds the records from resolved values keyed by config key name (all keys present). */
   static KvStoreOptions from(Map<String, Object> v) {
+    checkCrossKeyRules(v);
     EnumSet<Role> roles = EnumSet.noneOf(Role.class);
     for (Object name : (List<?>) v.get(ROLES.name())) {
       roles.add(Role.of((String) name));
@@ -77,51 +44,92 @@ public record KvStoreOptions(
     if (nodeName.isEmpty()) {
       nodeName = v.get(GRPC_HOST.name()) + ":" + v.get(GRPC_PORT.name());
     }
+    NodeOptions node = new NodeOptions(nodeName, roles, i(v, EVENT_LOOP_THREADS), s(v, METRICS_HOST),
+        i(v, METRICS_PORT));
     @SuppressWarnings("unchecked") List<String> members = (List<String>) v.get(CLUSTER_MEMBERS.name());
-    return new KvStoreOptions(
-        nodeName, roles, (int) v.get(EVENT_LOOP_THREADS.name()),
-        (String) v.get(GRPC_HOST.name()), (int) v.get(GRPC_PORT.name()), (int) v.get(GATEWAY_INSTANCES.name()),
-        (String) v.get(METRICS_HOST.name()), (int) v.get(METRICS_PORT.name()),
-        (String) v.get(CLUSTER_NAME.name()), (String) v.get(CLUSTER_HOST.name()), (int) v.get(CLUSTER_PORT.name()),
-        members, (int) v.get(CLUSTER_BUS_PORT.name()), (long) v.get(CLUSTER_HEARTBEAT_TIMEOUT_MS.name()),
-        (long) v.get(SEGMENT_SIZE.name()), (long) v.get(MAX_VALUE_SIZE.name()), (int) v.get(MAX_KEY_SIZE.name()),
-        (int) v.get(MAX_BATCH_SIZE.name()), (long) v.get(REQUEST_TIMEOUT_MS.name()),
-        (int) v.get(REPLICA_SHARDS.name()), (String) v.get(ALLOCATION_STRATEGY.name()), (long) v.get(LEASE_TTL_MS.name()),
-        (long) v.get(PUT_START_DISCARD_TIMEOUT_MS.name()), (long) v.get(PUT_START_RELEASE_TIMEOUT_MS.name()),
-        (long) v.get(SOFT_PIN_DEFAULT_TTL_MS.name()), (long) v.get(SOFT_PIN_MAX_TTL_MS.name()),
-        (double) v.get(EVICTION_HIGH_WATERMARK.name()), (double) v.get(EVICTION_RATIO.name()),
-        (boolean) v.get(ALLOW_EVICT_SOFT_PINNED.name()), (long) v.get(EVICTION_CHECK_INTERVAL_MS.name()),
-        (int) v.get(PUT_FULL_RETRIES.name()), (long) v.get(HEARTBEAT_INTERVAL_MS.name()),
-        (long) v.get(CLIENT_LIVE_TTL_MS.name()), (long) v.get(GRACEFUL_UNMOUNT_GRACE_MS.name()),
-        (boolean) v.get(ENABLE_OFFLOAD.name()), (boolean) v.get(OFFLOAD_ON_EVICT.name()),
-        (boolean) v.get(OFFLOAD_FORCE_EVICT.name()), (int) v.get(OFFLOAD_QUEUE_LIMIT.name()),
-        (String) v.get(SSD_DIR.name()), (long) v.get(SSD_CAPACITY.name()), (int) v.get(SSD_BUCKET_KEYS.name()),
-        (long) v.get(SSD_BUCKET_BYTES.name()), (String) v.get(SSD_EVICTION_POLICY.name()),
-        (double) v.get(SSD_HIGH_WATERMARK.name()), (double) v.get(SSD_LOW_WATERMARK.name()),
-        (boolean) v.get(USE_URING.name()), (int) v.get(URING_QUEUE_DEPTH.name()), (int) v.get(SSD_IO_THREADS.name()),
-        (long) v.get(LOAD_BUFFER_SIZE.name()), (long) v.get(LOAD_BUFFER_GC_TTL_MS.name()),
-        (boolean) v.get(PROMOTION_ON_HIT.name()));
+    ClusterOptions cluster = new ClusterOptions(s(v, CLUSTER_NAME), s(v, CLUSTER_HOST), i(v, CLUSTER_PORT), members,
+        i(v, CLUSTER_BUS_PORT), l(v, CLUSTER_HEARTBEAT_TIMEOUT_MS), l(v, REQUEST_TIMEOUT_MS));
+    GatewayOptions gateway = new GatewayOptions(s(v, GRPC_HOST), i(v, GRPC_PORT), i(v, GATEWAY_INSTANCES),
+        l(v, MAX_VALUE_SIZE), i(v, MAX_KEY_SIZE), i(v, MAX_BATCH_SIZE), i(v, PUT_FULL_RETRIES), b(v, PROMOTION_ON_HIT));
+    ShardSettings shard = new ShardSettings(l(v, LEASE_TTL_MS), l(v, PUT_START_DISCARD_TIMEOUT_MS),
+        l(v, PUT_START_RELEASE_TIMEOUT_MS), l(v, SOFT_PIN_DEFAULT_TTL_MS), l(v, SOFT_PIN_MAX_TTL_MS),
+        l(v, MAX_VALUE_SIZE), MAX_REPLICAS);
+    // Per round, offload-on-evict queues at most half the queue limit (the reference's cap).
+    OffloadSettings offload = new OffloadSettings(b(v, ENABLE_OFFLOAD), b(v, OFFLOAD_ON_EVICT),
+        b(v, OFFLOAD_FORCE_EVICT), Math.max(1, i(v, OFFLOAD_QUEUE_LIMIT) / 2));
+    MasterOptions master = new MasterOptions(i(v, REPLICA_SHARDS), s(v, ALLOCATION_STRATEGY), shard, offload,
+        i(v, OFFLOAD_QUEUE_LIMIT), d(v, EVICTION_HIGH_WATERMARK), d(v, EVICTION_RATIO), b(v, ALLOW_EVICT_SOFT_PINNED),
+        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS));
+    SsdOptions ssd = !b(v, ENABLE_OFFLOAD) ? null : new SsdOptions(
+        new BucketStoreOptions(Path.of(s(v, SSD_DIR)), i(v, SSD_BUCKET_KEYS), l(v, SSD_BUCKET_BYTES),
+            l(v, SSD_CAPACITY), d(v, SSD_HIGH_WATERMARK), d(v, SSD_LOW_WATERMARK),
+            EvictionPolicy.valueOf(s(v, SSD_EVICTION_POLICY).toUpperCase(Locale.ROOT)), i(v, MAX_KEY_SIZE)),
+        b(v, USE_URING), i(v, URING_QUEUE_DEPTH), i(v, SSD_IO_THREADS), l(v, LOAD_BUFFER_SIZE),
+        l(v, LOAD_BUFFER_GC_TTL_MS));
+    StorageOptions storage = new StorageOptions(l(v, SEGMENT_SIZE), l(v, HEARTBEAT_INTERVAL_MS),
+        l(v, GRACEFUL_UNMOUNT_GRACE_MS), ssd);
+    return new KvStoreOptions(node, cluster, gateway, master, storage);
   }
 
-  /** The master's offload mode; per round offload-on-evict queues at most half the queue limit (the reference's cap). */
-  public io.kvcache.replica.OffloadSettings offloadSettings() {
-    return new io.kvcache.replica.OffloadSettings(enableOffload, offloadOnEvict, offloadForceEvict,
-        Math.max(1, offloadQueueLimit / 2));
+  private static void checkCrossKeyRules(Map<String, Object> v) {
+    if (((List<?>) v.get(ROLES.name())).isEmpty()) {
+      throw new ConfigException("config key 'roles': a node needs at least one role");
+    }
+    if (l(v, PUT_START_RELEASE_TIMEOUT_MS) <= l(v, PUT_START_DISCARD_TIMEOUT_MS)) {
+      throw new ConfigException("config key 'put_start_release_timeout_ms': must exceed put_start_discard_timeout_ms ("
+          + l(v, PUT_START_DISCARD_TIMEOUT_MS) + ")");
+    }
+    if (l(v, SOFT_PIN_DEFAULT_TTL_MS) > l(v, SOFT_PIN_MAX_TTL_MS)) {
+      throw new ConfigException("config key 'soft_pin_default_ttl_ms': exceeds soft_pin_max_ttl_ms ("
+          + l(v, SOFT_PIN_MAX_TTL_MS) + ")");
+    }
+    if (l(v, SSD_BUCKET_BYTES) % 4096 != 0) {
+      throw new ConfigException("config key 'ssd_bucket_bytes': must be a multiple of 4096, got "
+          + l(v, SSD_BUCKET_BYTES));
+    }
+    if (d(v, SSD_LOW_WATERMARK) > d(v, SSD_HIGH_WATERMARK)) {
+      throw new ConfigException("config key 'ssd_low_watermark': must not exceed ssd_high_watermark");
+    }
+    if (l(v, LOAD_BUFFER_SIZE) % 4096 != 0) {
+      throw new ConfigException("config key 'load_buffer_size': must be a multiple of 4096, got "
+          + l(v, LOAD_BUFFER_SIZE));
+    }
+    if ((b(v, OFFLOAD_ON_EVICT) || b(v, OFFLOAD_FORCE_EVICT)) && !b(v, ENABLE_OFFLOAD)) {
+      throw new ConfigException("config key 'offload_on_evict': requires enable_offload");
+    }
+    if (b(v, OFFLOAD_FORCE_EVICT) && !b(v, OFFLOAD_ON_EVICT)) {
+      throw new ConfigException("config key 'offload_force_evict': only applies with offload_on_evict");
+    }
+    if (l(v, CLIENT_LIVE_TTL_MS) <= l(v, HEARTBEAT_INTERVAL_MS)) {
+      throw new ConfigException("config key 'client_live_ttl_ms': must exceed heartbeat_interval_ms ("
+          + l(v, HEARTBEAT_INTERVAL_MS) + ")");
+    }
+    for (Object member : (List<?>) v.get(CLUSTER_MEMBERS.name())) {
+      String m = (String) member;
+      int colon = m.lastIndexOf(':');
+      if (colon <= 0 || !m.substring(colon + 1).matches("[0-9]{1,5}")) {
+        throw new ConfigException("config key 'cluster_members': '" + m + "' is not host:port");
+      }
+    }
   }
 
-  /** The storage node's bucket store settings. */
-  public io.kvcache.ssd.bucket.BucketStoreOptions bucketStoreOptions() {
-    return new io.kvcache.ssd.bucket.BucketStoreOptions(java.nio.file.Path.of(ssdDir), ssdBucketKeys, ssdBucketBytes,
-        ssdCapacity, ssdHighWatermark, ssdLowWatermark,
-        io.kvcache.ssd.bucket.EvictionPolicy.valueOf(ssdEvictionPolicy.toUpperCase(java.util.Locale.ROOT)), maxKeySize);
+  private static String s(Map<String, Object> v, ConfigKey key) {
+    return (String) v.get(key.name());
   }
 
-  public boolean has(Role role) {
-    return roles.contains(role);
+  private static int i(Map<String, Object> v, ConfigKey key) {
+    return (int) v.get(key.name());
   }
 
-  /** gRPC message limit on both sides: the largest value plus room for the other fields. */
-  public long grpcMaxMessageSize() {
-    return maxValueSize + (1 << 20);
+  private static long l(Map<String, Object> v, ConfigKey key) {
+    return (long) v.get(key.name());
+  }
+
+  private static double d(Map<String, Object> v, ConfigKey key) {
+    return (double) v.get(key.name());
+  }
+
+  private static boolean b(Map<String, Object> v, ConfigKey key) {
+    return (boolean) v.get(key.name());
   }
 }

@@ -39,9 +39,9 @@ public final class Main {
       // The node is closed: report a clean stop (status 0) rather than the JVM's 143 for "killed by SIGTERM".
       Runtime.getRuntime().halt(0);
     }, "kvstore-shutdown"));
-    String grpc = node.grpcPort() > 0 ? options.grpcHost() + ":" + node.grpcPort() : "(no gateway role)";
-    System.out.println("kvstore: node '" + options.nodeName() + "' ready; roles=" + options.roles()
-        + " grpc=" + grpc + " metrics=http://" + options.metricsHost() + ":" + node.metricsPort() + "/metrics");
+    String grpc = node.grpcPort() > 0 ? options.gateway().host() + ":" + node.grpcPort() : "(no gateway role)";
+    System.out.println("kvstore: node '" + options.node().name() + "' ready; roles=" + options.node().roles()
+        + " grpc=" + grpc + " metrics=http://" + options.node().metricsHost() + ":" + node.metricsPort() + "/metrics");
     stopped.await();
   }
 }

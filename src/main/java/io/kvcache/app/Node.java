@@ -1,27 +1,18 @@
 package io.kvcache.app;
 
-import io.kvcache.alloc.AllocationStrategies;
-import io.kvcache.alloc.AllocationVerticle;
-import io.kvcache.api.GatewayVerticle;
+import io.kvcache.admin.AdminHttpVerticle;
 import io.kvcache.bus.Addresses;
+import io.kvcache.bus.MasterPresence;
 import io.kvcache.bus.ProtoCodec;
+import io.kvcache.bus.RemoteMetadata;
+import io.kvcache.cluster.ClusterMembership;
+import io.kvcache.gateway.GatewayVerticle;
+import io.kvcache.master.MasterRole;
+import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.bus.MasterInfoRequest;
-import io.kvcache.replica.EvictionVerticle;
 import io.kvcache.replica.MillisClock;
-import io.kvcache.replica.ReplicaMetrics;
-import io.kvcache.replica.ReplicaVerticle;
-import io.kvcache.replica.ShardService;
-import io.kvcache.replica.ShardShared;
-import io.micrometer.core.instrument.Gauge;
-import io.kvcache.offload.OffloadVerticle;
-import io.kvcache.offload.QueueSink;
-import io.kvcache.offload.TaskVerticle;
-import io.kvcache.segment.ReplicationWorker;
-import io.kvcache.segment.SegmentVerticle;
-import io.kvcache.offload.OffloadWorker;
-import io.kvcache.storage.SsdIoVerticle;
-import io.kvcache.ssd.SsdMeters;
-import io.kvcache.ssd.SsdNode;
+import io.kvcache.storage.DataTransfer;
+import io.kvcache.storage.StorageRole;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,148 +21,163 @@ import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One running node: a clustered Vert.x with the verticles its roles ask for, deployed in dependency order (master,
- * then storage, then gateway) so a single-node store is usable as soon as {@link #start} completes.
+ * One running node, the composition root: a clustered Vert.x, then the role objects its config asks for — built here
+ * and handed to each verticle with exactly what that verticle uses — deployed in dependency order (master, storage's
+ * memory and SSD, gateways, then the storage verticles that mount the segment with the gateway's real port), so a
+ * single-node store is usable as soon as {@link #start} completes.
  */
 public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
 
-  private final NodeContext context;
-  private final AdminHttpVerticle admin;
+  private final KvStoreOptions options;
+  private final Vertx vertx;
+  private final String nodeId;
+  private final MeterRegistry meters;
+  private final MasterRole master;
+  private final StorageRole storage;
   private final List<GatewayVerticle> gateways;
-  private final SegmentVerticle segmentVerticle;
-  private final OffloadWorker offloadWorker;
+  private final AdminHttpVerticle admin;
 
-  private Node(NodeContext context, AdminHttpVerticle admin, List<GatewayVerticle> gateways,
-               SegmentVerticle segmentVerticle) {
-    this.context = context;
-    this.admin = admin;
+  private Node(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, MasterRole master,
+               StorageRole storage, List<GatewayVerticle> gateways, AdminHttpVerticle admin) {
+    this.options = options;
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.meters = meters;
+    this.master = master;
+    this.storage = storage;
     this.gateways = gateways;
-    this.segmentVerticle = segmentVerticle;
-    this.offloadWorker = context.offloadWorker();
+    this.admin = admin;
   }
 
   public static Future<Node> start(KvStoreOptions options) {
     return ClusterSetup.start(options).compose(clustered -> {
       Vertx vertx = clustered.vertx();
       ProtoCodec.register(vertx.eventBus());
-      MeterRegistry meters = BackendRegistries.getNow(options.nodeName());
-      NodeContext context = new NodeContext(options, vertx, clustered.clusterManager().getNodeId(), meters,
+      Wiring wiring = new Wiring(options, vertx, clustered.clusterManager().getNodeId(),
+          BackendRegistries.getNow(options.node().name()),
           new ClusterMembership(clustered.clusterManager().getHazelcastInstance()));
-      return deployRoles(context).onFailure(failure -> {
-        LOG.log(Level.SEVERE, "node " + options.nodeName() + " failed to start", failure);
+      return wiring.build().onFailure(failure -> {
+        LOG.log(Level.SEVERE, "node " + options.node().name() + " failed to start", failure);
         vertx.close(); // leave the cluster; the caller sees the original failure
       });
     });
   }
 
-  private static Future<Node> deployRoles(NodeContext context) {
-    KvStoreOptions options = context.options();
-    Vertx vertx = context.vertx();
-    Future<?> master = options.has(Role.MASTER) ? deployMaster(context) : Future.succeededFuture();
-    List<GatewayVerticle> gateways = new ArrayList<>();
-    SegmentVerticle[] segmentHolder = new SegmentVerticle[1];
-    // Gateways bind before the segment mounts, so the segment is announced with the gateway's real port.
-    return master
-        .compose(ignored -> options.has(Role.GATEWAY) ? deployGateways(context, gateways) : Future.succeededFuture())
-        .compose(ignored -> {
-          if (!options.has(Role.STORAGE)) {
-            return Future.succeededFuture();
-          }
-          int port = gateways.isEmpty() ? options.grpcPort() : gateways.get(0).actualPort();
-          segmentHolder[0] = new SegmentVerticle(context, context.endpoint(port));
-          return openSsd(context)
-              .compose(ssd -> vertx.deployVerticle(segmentHolder[0]))
-              .compose(id -> vertx.deployVerticle(new ReplicationWorker(context)));
-        })
-        .compose(ignored -> {
-          SegmentVerticle segment = segmentHolder[0];
-          AdminHttpVerticle admin = new AdminHttpVerticle(context,
-              () -> gateways.stream().allMatch(GatewayVerticle::isReady) && (segment == null || segment.isMounted()));
-          return vertx.deployVerticle(admin).map(id -> new Node(context, admin, gateways, segment));
-        });
-  }
+  /** The steps of one node's start, with what they build so far. */
+  private static final class Wiring {
+    final KvStoreOptions options;
+    final Vertx vertx;
+    final String nodeId;
+    final MeterRegistry meters;
+    final ClusterMembership membership;
+    final DeliveryOptions delivery;
+    MasterRole master;
+    StorageRole storage;
+    final List<GatewayVerticle> gateways = new ArrayList<>();
 
-  /**
-   * A storage node of a store with offload opens its SSD (recovering its buckets, off the event loop), serves it on the
-   * event bus and runs the offload worker.
-   */
-  private static Future<?> openSsd(NodeContext context) {
-    KvStoreOptions o = context.options();
-    if (!o.enableOffload()) {
-      return Future.succeededFuture();
+    Wiring(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, ClusterMembership membership) {
+      this.options = options;
+      this.vertx = vertx;
+      this.nodeId = nodeId;
+      this.meters = meters;
+      this.membership = membership;
+      this.delivery = new DeliveryOptions().setSendTimeout(options.cluster().requestTimeoutMs());
     }
-    Vertx vertx = context.vertx();
-    return vertx.executeBlocking(() -> SsdNode.open(o.bucketStoreOptions(), o.useUring(), o.uringQueueDepth(),
-            o.loadBufferSize(), o.loadBufferGcTtlMs(), () -> System.nanoTime() / 1_000_000))
-        .compose(ssd -> {
-          context.publishSsd(ssd);
-          SsdMeters.bind(context.meters(), ssd.uringStats(), ssd.store());
-          OffloadWorker worker = new OffloadWorker(context, ssd);
-          context.publishOffloadWorker(worker);
-          return SsdIoVerticle.deploy(vertx, context.nodeId(), new io.kvcache.storage.SsdService(ssd.store(), ssd.engineName(), ssd.loads()), o.ssdIoThreads())
-              .compose(id -> vertx.deployVerticle(worker));
-        });
-  }
 
-  /** Refuses to become a second master, then deploys the allocation verticle and the replica shards. */
-  private static Future<?> deployMaster(NodeContext context) {
-    Vertx vertx = context.vertx();
-    DeliveryOptions probe = new DeliveryOptions().setSendTimeout(1000);
-    return vertx.eventBus().request(Addresses.MASTER_INFO, MasterInfoRequest.getDefaultInstance(), probe)
-        .transform(answered -> answered.succeeded()
-            ? Future.failedFuture(new IllegalStateException("another master is already active in cluster '"
-                + context.options().clusterName() + "'; start this node without the master role"))
-            : vertx.deployVerticle(new AllocationVerticle(context)))
-        .compose(ignored -> {
-          ShardShared shared = ShardShared.of(ReplicaVerticle.settings(context.options()), context.segmentRegistry(),
-              new ReplicaMetrics(context.meters()), MillisClock.MONOTONIC, context.options().offloadSettings(),
-              new QueueSink(context.offloadQueues()));
-          Gauge.builder("kvstore_replica_live_pins", shared.livePins(), AtomicLong::get)
-              .description("Replicas pinned against eviction by copy, move and offload tasks").register(context.meters());
-          List<ShardService> shards = new ArrayList<>();
-          List<Future<String>> deployed = new ArrayList<>();
-          for (int shard = 0; shard < context.options().replicaShards(); shard++) {
-            ShardService service = new ShardService(shard, shared,
-                AllocationStrategies.create(context.options().allocationStrategy(), System.nanoTime() ^ shard));
-            shards.add(service);
-            deployed.add(vertx.deployVerticle(new ReplicaVerticle(context, service)));
-          }
-          MasterView view = new MasterView(shared, shards);
-          context.publishMaster(view);
-          return Future.all(deployed)
-              .compose(all -> vertx.deployVerticle(new EvictionVerticle(context, shared, view)))
-              .compose(id -> vertx.deployVerticle(new TaskVerticle(context)))
-              .compose(id -> vertx.deployVerticle(new OffloadVerticle(context)));
-        });
-  }
-
-  private static Future<?> deployGateways(NodeContext context, List<GatewayVerticle> gateways) {
-    int instances = context.options().gatewayInstances() > 0 ? context.options().gatewayInstances()
-        : Math.max(1, eventLoops(context.options()));
-    // Vert.x shares one listening socket among servers of the same host:port; a negative port means "share one free
-    // port", which is how port 0 (any free port) still gives a single port for all the instances.
-    int port = context.options().grpcPort() == 0 ? -1 : context.options().grpcPort();
-    List<Future<String>> deployed = new ArrayList<>();
-    for (int i = 0; i < instances; i++) {
-      GatewayVerticle gateway = new GatewayVerticle(context, port);
-      gateways.add(gateway);
-      deployed.add(context.vertx().deployVerticle(gateway));
+    Future<Node> build() {
+      return (options.has(Role.MASTER) ? deployMaster() : Future.succeededFuture())
+          .compose(ignored -> options.has(Role.STORAGE)
+              ? StorageRole.open(options.storage(), options.node().name(), nodeId, vertx, meters)
+              : Future.<StorageRole>succeededFuture())
+          .compose(opened -> {
+            storage = opened;
+            Metadata metadata = master != null ? master.metadata() : new RemoteMetadata(vertx, delivery);
+            DataTransfer data = new DataTransfer(vertx, delivery, nodeId, options.node().name(),
+                storage == null ? null : storage.segment());
+            BooleanSupplier masterKnown = master != null ? () -> true : new MasterPresence(vertx, delivery)::known;
+            // Gateways bind before the segment mounts, so the segment is announced with the gateway's real port.
+            Future<?> gatewaysUp = options.has(Role.GATEWAY) ? deployGateways(metadata, data, masterKnown)
+                : Future.succeededFuture();
+            return gatewaysUp.compose(ignored -> storage == null ? Future.succeededFuture()
+                : storage.deploy(vertx, endpoint(), delivery, metadata, data));
+          })
+          .compose(ignored -> {
+            AdminHttpVerticle admin = new AdminHttpVerticle(options.node().name(), options.node().metricsHost(),
+                options.node().metricsPort(), () -> gateways.stream().allMatch(GatewayVerticle::isReady)
+                    && (storage == null || storage.isMounted()));
+            return vertx.deployVerticle(admin)
+                .map(id -> new Node(options, vertx, nodeId, meters, master, storage, gateways, admin));
+          });
     }
-    return Future.all(deployed);
+
+    /** This node's gRPC endpoint as other nodes and clients should dial it. */
+    private String endpoint() {
+      int port = gateways.isEmpty() ? options.gateway().port() : gateways.get(0).actualPort();
+      return options.gateway().host() + ":" + port;
+    }
+
+    /** Refuses to become a second master, then builds and deploys the master role. */
+    private Future<?> deployMaster() {
+      DeliveryOptions probe = new DeliveryOptions().setSendTimeout(1000);
+      return vertx.eventBus().request(Addresses.MASTER_INFO, MasterInfoRequest.getDefaultInstance(), probe)
+          .transform(answered -> {
+            if (answered.succeeded()) {
+              return Future.failedFuture(new IllegalStateException("another master is already active in cluster '"
+                  + options.cluster().name() + "'; start this node without the master role"));
+            }
+            master = new MasterRole(options.master(), vertx, meters, MillisClock.MONOTONIC);
+            return master.deploy(vertx, membership, nodeId, Math.max(1, options.node().eventLoops()));
+          });
+    }
+
+    private Future<?> deployGateways(Metadata metadata, DataTransfer data, BooleanSupplier masterKnown) {
+      int instances = options.gateway().instances() > 0 ? options.gateway().instances()
+          : Math.max(1, options.node().eventLoops());
+      // Vert.x shares one listening socket among servers of the same host:port; a negative port means "share one free
+      // port", which is how port 0 (any free port) still gives a single port for all the instances.
+      int port = options.gateway().port() == 0 ? -1 : options.gateway().port();
+      List<Future<String>> deployed = new ArrayList<>();
+      for (int i = 0; i < instances; i++) {
+        GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
+            options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown);
+        gateways.add(gateway);
+        deployed.add(vertx.deployVerticle(gateway));
+      }
+      return Future.all(deployed);
+    }
   }
 
-  private static int eventLoops(KvStoreOptions options) {
-    return options.eventLoopThreads() > 0 ? options.eventLoopThreads() : 2 * Runtime.getRuntime().availableProcessors();
+  public KvStoreOptions options() {
+    return options;
   }
 
-  public NodeContext context() {
-    return context;
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The Vert.x cluster node id: the master knows this node's segment and SSD by it. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public MeterRegistry meters() {
+    return meters;
+  }
+
+  /** The master role, or null when this node does not run it. */
+  public MasterRole master() {
+    return master;
+  }
+
+  /** The storage role, or null when this node does not run it. */
+  public StorageRole storage() {
+    return storage;
   }
 
   public int grpcPort() {
@@ -182,18 +188,12 @@ public final class Node {
     return admin.actualPort();
   }
 
-  /** The storage node's offload worker (null unless it takes offloads): can pause and resume taking tasks. */
-  public OffloadWorker offloadWorker() {
-    return offloadWorker;
-  }
-
-  /** Undeploys everything (the storage node unmounts its segment first) and leaves the cluster. */
+  /** Undeploys everything (the storage node unmounts its segment first), leaves the cluster, then frees memory. */
   public Future<Void> stop() {
-    LOG.info("stopping node " + context.options().nodeName());
-    return context.vertx().close().onComplete(ignored -> {
-      SsdNode ssd = context.ssd();
-      if (ssd != null) {
-        ssd.close(); // every SSD thread is gone with Vert.x
+    LOG.info("stopping node " + options.node().name());
+    return vertx.close().onComplete(ignored -> {
+      if (storage != null) {
+        storage.close(); // every thread that could touch the segment or the SSD is gone with Vert.x
       }
     });
   }

@@ -4,21 +4,16 @@ package io.kvcache.bus;
 public final class Addresses {
   private Addresses() {}
 
-  /** AllocationVerticle: mount/unmount/usage. One consumer, on the active master. */
-  public static final String ALLOC = "kv.alloc";
+  /** MountVerticle: storage nodes mount, heart-beat and unmount here. On the active master. */
+  public static final String MOUNTS = "kv.mounts";
+  /** MetadataVerticle: the metadata API for gateways and task workers on other nodes. On the active master. */
+  public static final String METADATA = "kv.metadata";
   /** Master facts a gateway needs before it can route (shard count, limits). */
   public static final String MASTER_INFO = "kv.master.info";
   /** EvictionVerticle on the master: runs a round now and answers with its outcome. */
   public static final String EVICT = "kv.evict";
-  /** TaskVerticle on the master: the copy/move task board. */
+  /** TaskVerticle on the master: storage nodes fetch their tasks, report outcomes and their SSD contents here. */
   public static final String TASKS = "kv.tasks";
-  /** OffloadVerticle on the master: storage nodes fetch offload tasks and report outcomes here. */
-  public static final String OFFLOAD = "kv.offload";
-
-  /** ReplicaVerticle owning {@code shard}. */
-  public static String replica(int shard) {
-    return "kv.replica." + shard;
-  }
 
   /** SegmentVerticle of the storage node {@code nodeId}. */
   public static String segment(String nodeId) {

@@ -1,9 +1,8 @@
 package io.kvcache.replica;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
  * One eviction round over all the shards of a master, with the reference's algorithm (§3) and numbers:
@@ -12,14 +11,12 @@ import java.util.function.Function;
  * time passed are freed; phase 2 tops up to ceil(base × lowerbound) from the remaining candidates, then — only if allowed —
  * from soft-pinned objects, oldest first. Units are objects, not bytes.
  *
- * <p>Each shard step runs wherever {@link ShardCalls} puts it (on the shard's event loop in the store, inline in tests);
- * the round itself holds no shard state between steps, so shards keep serving requests in between.
+ * <p>Plain synchronous code that reaches the shards through {@link ShardAccess}, a slice at a time ({@link ShardScan}),
+ * so the shards keep serving between steps. It scans every object: run it off the event loop.
  */
 public final class EvictionRound {
-  /** Runs a function on every shard (on that shard's thread) and gives the results in shard order. */
-  public interface ShardCalls {
-    <T> CompletableFuture<List<T>> onEach(Function<ReplicaShard, T> step);
-  }
+  /** Objects a step evicts at most (each eviction frees memory and may erase the object). */
+  static final int EVICT_STEP = 1024;
 
   /** What a round did. */
   public record Outcome(long base, long evicted, long evictedBytes, long released) {
@@ -28,12 +25,14 @@ public final class EvictionRound {
     }
   }
 
-  private final ShardCalls shards;
+  private final ShardAccess shards;
   private final boolean allowSoftPinned;
+  private final MillisClock clock;
 
-  public EvictionRound(ShardCalls shards, boolean allowSoftPinned) {
+  public EvictionRound(ShardAccess shards, boolean allowSoftPinned, MillisClock clock) {
     this.shards = shards;
     this.allowSoftPinned = allowSoftPinned;
+    this.clock = clock;
   }
 
   /** target and lowerbound as in the reference; a lowerbound above target is lowered to target. */
@@ -43,60 +42,85 @@ public final class EvictionRound {
     return new double[] {target, Math.min(lowerbound, target)};
   }
 
-  public CompletableFuture<Outcome> run(double target, double lowerbound) {
-    return shards.onEach(ReplicaShard::beginEvictionRound)
-        .thenCompose(started -> shards.onEach(s -> s.census(0, allowSoftPinned))).thenCompose(counts -> {
-      long base = EvictionPlanner.total(counts, ShardCensus::base);
-      if (base == 0) {
-        return shards.onEach(ReplicaShard::releaseParked)
-            .thenApply(released -> new Outcome(0, 0, 0, sum(released)));
-      }
-      long candidates = EvictionPlanner.total(counts, ShardCensus::candidates) + EvictionPlanner.groupMembers(counts);
-      long evictNum = Math.min((long) Math.ceil(base * target), candidates);
-      long floor = (long) Math.ceil(base * lowerbound);
-      return phase(evictNum, false).thenCompose(first ->
-          shards.onEach(ReplicaShard::releaseParked).thenCompose(releasedList -> {
-            long released = sum(releasedList);
-            long missing = floor - first[0] - released;
-            if (missing <= 0) {
-              return CompletableFuture.completedFuture(new Outcome(base, first[0], first[1], released));
-            }
-            return phase(missing, false).thenCompose(second -> {
-              long stillMissing = missing - second[0];
-              CompletableFuture<long[]> third = stillMissing > 0 && allowSoftPinned
-                  ? phase(stillMissing, true) : CompletableFuture.completedFuture(new long[2]);
-              return third.thenApply(soft -> new Outcome(base, first[0] + second[0] + soft[0],
-                  first[1] + second[1] + soft[1], released));
-            });
-          }));
-    });
+  public Outcome run(double target, double lowerbound) {
+    for (int s = 0; s < shards.count(); s++) {
+      shards.call(s, shard -> {
+        shard.eviction().beginRound();
+        return null;
+      });
+    }
+    List<ShardCensus> counts = census(0);
+    long base = EvictionPlanner.total(counts, ShardCensus::base);
+    if (base == 0) {
+      return new Outcome(0, 0, 0, releaseParked());
+    }
+    long candidates = EvictionPlanner.total(counts, ShardCensus::candidates) + EvictionPlanner.groupMembers(counts);
+    long evictNum = Math.min((long) Math.ceil(base * target), candidates);
+    long floor = (long) Math.ceil(base * lowerbound);
+    long[] first = phase(evictNum, false);
+    long released = releaseParked();
+    long missing = floor - first[0] - released;
+    if (missing <= 0) {
+      return new Outcome(base, first[0], first[1], released);
+    }
+    long[] second = phase(missing, false);
+    long stillMissing = missing - second[0];
+    long[] soft = stillMissing > 0 && allowSoftPinned ? phase(stillMissing, true) : new long[2];
+    return new Outcome(base, first[0] + second[0] + soft[0], first[1] + second[1] + soft[1], released);
+  }
+
+  private long releaseParked() {
+    long released = 0;
+    for (int s = 0; s < shards.count(); s++) {
+      released += shards.call(s, shard -> shard.housekeeping().releaseParked());
+    }
+    return released;
+  }
+
+  /** Each shard's census, keeping its {@code limit} oldest candidates. */
+  private List<ShardCensus> census(int limit) {
+    long now = clock.nowMs();
+    List<ShardCensus> all = new ArrayList<>();
+    for (int s = 0; s < shards.count(); s++) {
+      EvictionOps.Census census = new EvictionOps.Census(limit, allowSoftPinned);
+      ShardScan.walk(shards, s, (shard, from, homes) -> shard.eviction().census(from, homes, now, census),
+          census::reset);
+      all.add(census.build());
+    }
+    return all;
   }
 
   /** Census limited to {@code count}, global plan, eviction; returns {objects, bytes}. */
-  private CompletableFuture<long[]> phase(long count, boolean softPinned) {
+  private long[] phase(long count, boolean softPinned) {
+    long[] total = new long[2];
     if (count <= 0) {
-      return CompletableFuture.completedFuture(new long[2]);
+      return total;
     }
     int limit = (int) Math.min(Integer.MAX_VALUE - 8, count);
-    return shards.onEach(s -> s.census(limit, allowSoftPinned)).thenCompose(census -> {
-      EvictionPlanner.Plan plan = EvictionPlanner.plan(census, count, softPinned);
-      if (plan.planned() == 0) {
-        return CompletableFuture.completedFuture(new long[2]);
+    EvictionPlanner.Plan plan = EvictionPlanner.plan(census(limit), count, softPinned);
+    if (plan.planned() == 0) {
+      return total;
+    }
+    long now = clock.nowMs();
+    Set<Groups.Group> groups = plan.groups();
+    for (int s = 0; s < shards.count(); s++) {
+      int quota = plan.quota()[s];
+      if (quota == 0 && groups.isEmpty()) {
+        continue;
       }
-      int[] quota = plan.quota();
-      Set<Groups.Group> groups = plan.groups();
-      return shards.onEach(s -> s.evict(quota[s.index()], softPinned, groups, allowSoftPinned)).thenApply(results -> {
-        long[] total = new long[2];
-        for (ShardEviction.EvictionResult r : results) {
-          total[0] += r.objects();
-          total[1] += r.bytes();
-        }
-        return total;
-      });
-    });
-  }
-
-  private static long sum(List<Integer> values) {
-    return values.stream().mapToLong(Integer::longValue).sum();
+      EvictionOps.Choice choice = new EvictionOps.Choice(quota);
+      ShardScan.walk(shards, s, (shard, from, homes) ->
+          shard.eviction().choose(from, homes, now, softPinned, groups, allowSoftPinned, choice), choice::reset);
+      List<ObjectEntry> chosen = choice.chosen();
+      for (int from = 0; from < chosen.size(); from += EVICT_STEP) {
+        int start = from;
+        int end = Math.min(chosen.size(), from + EVICT_STEP);
+        long[] done = shards.call(s, shard ->
+            shard.eviction().evict(chosen, start, end, now, softPinned, groups, allowSoftPinned));
+        total[0] += done[0];
+        total[1] += done[1];
+      }
+    }
+    return total;
   }
 }

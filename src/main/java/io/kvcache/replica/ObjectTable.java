@@ -1,13 +1,14 @@
 package io.kvcache.replica;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * The objects of one shard: an open-addressing hash table (linear probing, backward-shift deletion, no tombstones) from
  * encoded key to {@link ObjectEntry}. Compared with {@code HashMap} it saves the 32-byte node per object, which matters
  * with tens of millions of small keys. Entries carry their key hash, so a probe touches a key only when hashes match.
  *
- * <p>Not thread-safe: owned by one shard, used from its event loop only.
+ * <p>Not thread-safe: owned by one shard, used by one thread at a time.
  */
 public final class ObjectTable {
   private static final int MIN_CAPACITY = 16;
@@ -25,14 +26,40 @@ public final class ObjectTable {
     return size;
   }
 
-  /** The slot array length; with {@link #at(int)} it lets callers walk every entry without an iterator object. */
+  /** The slot array length; it changes only when the table grows or shrinks (then every entry's home slot moves). */
   public int capacity() {
     return slots.length;
   }
 
-  /** The entry in slot {@code index}, or null. Entries move when the table changes: do not mutate while walking. */
-  public ObjectEntry at(int index) {
-    return slots[index];
+  /**
+   * Visits every entry whose home slot ({@code hash & mask}) lies in {@code [fromHome, fromHome + homes)}, once each,
+   * and returns the first home slot after them ({@code -1} once the whole table is covered). A walk over all home
+   * ranges in successive calls visits every entry that stayed in the table throughout exactly once, whatever was
+   * inserted or removed between the calls, as long as {@link #capacity()} did not change: removal shifts entries only
+   * towards their home slot, never before it. The visitor must not change the table.
+   */
+  public int forEachHome(int fromHome, int homes, Consumer<ObjectEntry> visitor) {
+    int capacity = slots.length;
+    if (fromHome < 0 || fromHome >= capacity) {
+      return -1;
+    }
+    int toHome = (int) Math.min(capacity, (long) fromHome + homes);
+    // p walks physical slots without wrapping its value; an entry is visited at the position its probe sequence puts
+    // it (home + distance), so a cluster that wraps past the table's end is visited once, on its unwrapped side.
+    for (long p = fromHome; p < fromHome + 2L * capacity; p++) {
+      ObjectEntry e = slots[(int) (p & mask)];
+      if (e == null) {
+        if (p >= toHome) {
+          break;
+        }
+        continue;
+      }
+      int home = e.hash & mask;
+      if (home >= fromHome && home < toHome && home + ((p - home) & mask) == p) {
+        visitor.accept(e);
+      }
+    }
+    return toHome == capacity ? -1 : toHome;
   }
 
   public ObjectEntry get(byte[] key, int hash) {

@@ -2,7 +2,7 @@ package io.kvcache.replica;
 
 import io.kvcache.proto.v1.ErrorCode;
 
-/** Where a shard queues objects for a storage node's SSD (implemented by the master's offload queues). Thread-safe. */
+/** Where a shard queues objects for a storage node's SSD (implemented by the master's task board). Thread-safe. */
 public interface OffloadSink {
   long newTaskId();
 
@@ -10,7 +10,7 @@ public interface OffloadSink {
   ErrorCode push(String node, long taskId, byte[] key, int shard, long offset, long size, long pinId);
 
   /** The task will not complete (its pin expired or its object went away): refuse any later completion. */
-  void cancel(String node, long taskId, byte[] key);
+  void cancel(long taskId);
 
   /** The node should delete {@code key} from its SSD: the master dropped that replica. */
   void deleteOnNode(String node, byte[] key);
@@ -28,7 +28,7 @@ public interface OffloadSink {
     }
 
     @Override
-    public void cancel(String node, long taskId, byte[] key) {}
+    public void cancel(long taskId) {}
 
     @Override
     public void deleteOnNode(String node, byte[] key) {}

@@ -16,22 +16,22 @@ class ConfigLoaderTest {
   @Test
   void defaultConfigFileLoadsWithTheDocumentedValues() {
     KvStoreOptions o = ConfigLoader.load(Path.of("conf/kvstore.json"), Map.of());
-    assertEquals(Set.of(Role.MASTER, Role.STORAGE, Role.GATEWAY), o.roles());
-    assertEquals(1L << 30, o.segmentSize());
-    assertEquals("127.0.0.1", o.grpcHost());
-    assertEquals(50051, o.grpcPort());
-    assertEquals(9400, o.metricsPort());
-    assertEquals(List.of("127.0.0.1:5701"), o.clusterMembers());
-    assertEquals("127.0.0.1:50051", o.nodeName(), "node name defaults to the gRPC endpoint");
-    assertEquals(64L << 20, o.maxValueSize());
+    assertEquals(Set.of(Role.MASTER, Role.STORAGE, Role.GATEWAY), o.node().roles());
+    assertEquals(1L << 30, o.storage().segmentSize());
+    assertEquals("127.0.0.1", o.gateway().host());
+    assertEquals(50051, o.gateway().port());
+    assertEquals(9400, o.node().metricsPort());
+    assertEquals(List.of("127.0.0.1:5701"), o.cluster().members());
+    assertEquals("127.0.0.1:50051", o.node().name(), "node name defaults to the gRPC endpoint");
+    assertEquals(64L << 20, o.gateway().maxValueSize());
   }
 
   @Test
   void clusterExampleLoads() {
     KvStoreOptions o = ConfigLoader.load(Path.of("conf/cluster-example.json"), Map.of());
-    assertEquals(Set.of(Role.STORAGE, Role.GATEWAY), o.roles());
-    assertEquals("node-b", o.nodeName());
-    assertEquals(4L << 30, o.segmentSize());
+    assertEquals(Set.of(Role.STORAGE, Role.GATEWAY), o.node().roles());
+    assertEquals("node-b", o.node().name());
+    assertEquals(4L << 30, o.storage().segmentSize());
   }
 
   @Test
@@ -68,9 +68,9 @@ class ConfigLoaderTest {
     KvStoreOptions o = ConfigLoader.load(new JsonObject().put("grpc_port", 1234),
         Map.of("KVSTORE_GRPC_PORT", "4321", "KVSTORE_SEGMENT_SIZE", "64MiB", "KVSTORE_ROLES", "storage,gateway",
             "PATH", "/usr/bin"));
-    assertEquals(4321, o.grpcPort());
-    assertEquals(64L << 20, o.segmentSize());
-    assertEquals(Set.of(Role.STORAGE, Role.GATEWAY), o.roles());
+    assertEquals(4321, o.gateway().port());
+    assertEquals(64L << 20, o.storage().segmentSize());
+    assertEquals(Set.of(Role.STORAGE, Role.GATEWAY), o.node().roles());
   }
 
   @Test

@@ -123,7 +123,7 @@ class EvictionScenarioTest {
     s.clock.advance(1);
     s.lease("leased");
     byte[] k = KeyCodec.encode("", "copied");
-    assertNotNull(s.of("copied").replication().copyStart(9, k, KeyCodec.hash(k), "seg-0", java.util.List.of("seg-1")));
+    assertNotNull(s.of("copied").replication().copyStart(9, k, KeyCodec.hash(k), "seg-0", java.util.List.of("seg-1")).value());
     assertEquals(1, s.shared.livePins().get());
     s.clock.advance(1);
     EvictionRound.Outcome outcome = s.evict(1.0, 1.0, true);
@@ -139,8 +139,8 @@ class EvictionScenarioTest {
         .addPreferredSegments("seg-0").addPreferredSegments("seg-1").build()));
     byte[] k = KeyCodec.encode("", "two");
     // A move from seg-0 to seg-0 is refused; a copy pins seg-0's replica, so only seg-1's can be evicted.
-    assertNull(s.of("two").replication().moveStart(9, k, KeyCodec.hash(k), "seg-0", "seg-0"));
-    assertNotNull(s.of("two").replication().copyStart(9, k, KeyCodec.hash(k), "seg-0", java.util.List.of("seg-1")));
+    assertNull(s.of("two").replication().moveStart(9, k, KeyCodec.hash(k), "seg-0", "seg-0").value());
+    assertNotNull(s.of("two").replication().copyStart(9, k, KeyCodec.hash(k), "seg-0", java.util.List.of("seg-1")).value());
     s.clock.advance(1);
     assertEquals(1, s.evict(1.0, 1.0, true).evicted());
     ObjectEntry e = s.find("two");

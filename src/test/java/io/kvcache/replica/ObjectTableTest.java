@@ -61,16 +61,47 @@ class ObjectTableTest {
       table.insert(e);
       all.add(e);
     }
-    int seen = 0;
-    for (int i = 0; i < table.capacity(); i++) {
-      seen += table.at(i) != null ? 1 : 0;
+    int[] seen = {0};
+    for (int home = 0; home >= 0; ) {
+      home = table.forEachHome(home, 1000, e -> seen[0]++);
     }
-    assertEquals(10_000, seen);
+    assertEquals(10_000, seen[0]);
     int grown = table.capacity();
     for (ObjectEntry e : all) {
       assertTrue(table.remove(e));
     }
     assertEquals(0, table.size());
     assertTrue(table.capacity() < grown, "shrinks when mostly empty");
+  }
+
+  @Test
+  void aSlicedWalkVisitsEveryEntryThatStayedExactlyOnceWhateverChangesBetweenSlices() {
+    ObjectTable table = new ObjectTable();
+    List<ObjectEntry> stay = new ArrayList<>();
+    List<ObjectEntry> go = new ArrayList<>();
+    for (int i = 0; i < 6_000; i++) {
+      ObjectEntry e = entry("k" + i);
+      table.insert(e);
+      (i % 3 == 0 ? go : stay).add(e);
+    }
+    int capacity = table.capacity();
+    java.util.IdentityHashMap<ObjectEntry, Integer> visits = new java.util.IdentityHashMap<>();
+    int removed = 0;
+    int added = 0;
+    for (int home = 0; home >= 0; ) {
+      home = table.forEachHome(home, 97, e -> visits.merge(e, 1, Integer::sum));
+      // Between slices: removals shift entries back towards their home slots, inserts fill holes (no resize).
+      for (int j = 0; j < 20 && removed < go.size(); j++) {
+        assertTrue(table.remove(go.get(removed++)));
+      }
+      if (added < 400) {
+        table.insert(entry("new" + added++));
+      }
+      assertEquals(capacity, table.capacity(), "the test keeps the table's size class");
+    }
+    for (ObjectEntry e : stay) {
+      assertEquals(1, visits.getOrDefault(e, 0), "every entry that stayed is visited exactly once");
+    }
+    assertTrue(visits.values().stream().allMatch(n -> n == 1), "no entry is visited twice");
   }
 }

@@ -94,7 +94,7 @@ class ReplicaShardTest {
     assertNull(f.find("k"), "the preempted put is gone");
     assertEquals(ErrorCode.NO_AVAILABLE_HANDLE, f.putStart("other", 6 * MIB, replicas(3)), "parked space is not reused");
     f.clock.advance(2_000); // release timeout (5 s after the first PutStart) has passed
-    assertEquals(1, f.shard.sweep());
+    assertEquals(1, f.shard.housekeeping().sweep());
     assertEquals(ErrorCode.OK, f.putStart("other", 6 * MIB, replicas(3)));
   }
 
@@ -103,8 +103,8 @@ class ReplicaShardTest {
     ShardFixture f = new ShardFixture(64 * MIB);
     assertEquals(ErrorCode.OBJECT_NOT_FOUND, f.putEnd("missing"));
     assertEquals(ErrorCode.OK, f.putStart("k", 100));
-    assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.putEnd(OTHER_WRITER, key("k"), hash("k")));
-    assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.putRevoke(OTHER_WRITER, key("k"), hash("k")));
+    assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.puts().putEnd(OTHER_WRITER, key("k"), hash("k")));
+    assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.puts().putRevoke(OTHER_WRITER, key("k"), hash("k")));
     assertEquals(ErrorCode.OK, f.putEnd("k"));
     assertEquals(ErrorCode.OK, f.putEnd("k"));
   }
@@ -121,11 +121,11 @@ class ReplicaShardTest {
     ShardFixture f = new ShardFixture(64 * MIB);
     assertEquals(ErrorCode.OK, f.putStart("k", 10 * MIB));
     assertTrue(f.segments.allocatedBytes() >= 10 * MIB);
-    assertEquals(ErrorCode.OK, f.shard.putRevoke(WRITER, key("k"), hash("k")));
+    assertEquals(ErrorCode.OK, f.shard.puts().putRevoke(WRITER, key("k"), hash("k")));
     assertEquals(0, f.segments.allocatedBytes());
     assertNull(f.find("k"));
     assertEquals(ErrorCode.OK, f.put("done", 100));
-    assertEquals(ErrorCode.INVALID_WRITE, f.shard.putRevoke(WRITER, key("done"), hash("done")));
+    assertEquals(ErrorCode.INVALID_WRITE, f.shard.puts().putRevoke(WRITER, key("done"), hash("done")));
   }
 
   @Test
@@ -164,9 +164,9 @@ class ReplicaShardTest {
     }
     f.lease("k3");
     f.putStart("unfinished", 100);
-    assertEquals(9, f.shard.removeMatching(null, false));
+    assertEquals(9, MatchingRemoval.run(f.access(), k -> true, k -> true, false));
     assertTrue(f.exists("k3"));
-    assertEquals(1, f.shard.removeMatching(null, true), "force takes the leased one, never the unfinished put");
+    assertEquals(1, MatchingRemoval.run(f.access(), k -> true, k -> true, true), "force takes the leased one, never the unfinished put");
     assertNotNull(f.find("unfinished"));
   }
 
@@ -211,10 +211,10 @@ class ReplicaShardTest {
     ShardFixture f = new ShardFixture(s, "random", 16 * MIB);
     assertEquals(ErrorCode.OK, f.putStart("abandoned", 10 * MIB));
     f.clock.advance(4_999);
-    f.shard.sweep();
+    f.shard.housekeeping().sweep();
     assertNotNull(f.find("abandoned"));
     f.clock.advance(1);
-    assertEquals(1, f.shard.sweep());
+    assertEquals(1, f.shard.housekeeping().sweep());
     assertNull(f.find("abandoned"));
     assertEquals(0, f.segments.allocatedBytes());
     assertEquals(0, f.shard.processingCount());

@@ -22,14 +22,14 @@ class ReplicationTaskTest {
     return f;
   }
 
-  private static ShardReplication tasks(ShardFixture f) {
+  private static ReplicationOps tasks(ShardFixture f) {
     return f.shard.replication();
   }
 
   @Test
   void copyPinsTheSourceKeepsTargetsInvisibleAndEndMakesThemReadable() { // items 35, 36
     ShardFixture f = withObjectOnSeg0();
-    ShardReplication.Task task = tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1", "seg-2"));
+    ReplicationTask task = tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1", "seg-2")).value();
     assertNotNull(task);
     assertEquals(2, task.targets().size());
     assertEquals(1, task.source().pins());
@@ -47,7 +47,7 @@ class ReplicationTaskTest {
   @Test
   void moveEndDropsTheSourceAndParksItsBuffer() { // item 36
     ShardFixture f = withObjectOnSeg0();
-    ShardReplication.Task task = tasks(f).moveStart(CLIENT, key("obj"), hash("obj"), "seg-0", "seg-1");
+    ReplicationTask task = tasks(f).moveStart(CLIENT, key("obj"), hash("obj"), "seg-0", "seg-1").value();
     assertNotNull(task);
     assertEquals(ErrorCode.OK, tasks(f).end(CLIENT, key("obj"), hash("obj"), true));
     ObjectEntry e = f.find("obj");
@@ -60,9 +60,8 @@ class ReplicationTaskTest {
   @Test
   void secondTaskWrongClientMissingTaskAndWrongKindAreRefused() { // item 37
     ShardFixture f = withObjectOnSeg0();
-    assertNotNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")));
-    assertNull(tasks(f).moveStart(CLIENT, key("obj"), hash("obj"), "seg-0", "seg-2"));
-    assertEquals(ErrorCode.OBJECT_HAS_REPLICATION_TASK, tasks(f).lastError());
+    assertNotNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")).value());
+    assertEquals(ErrorCode.OBJECT_HAS_REPLICATION_TASK, tasks(f).moveStart(CLIENT, key("obj"), hash("obj"), "seg-0", "seg-2").code());
     assertEquals(ErrorCode.ILLEGAL_CLIENT, tasks(f).end(OTHER, key("obj"), hash("obj"), false));
     assertEquals(ErrorCode.INVALID_PARAMS, tasks(f).end(CLIENT, key("obj"), hash("obj"), true), "it is a copy, not a move");
     assertEquals(ErrorCode.OK, tasks(f).revoke(CLIENT, key("obj"), hash("obj"), false));
@@ -75,17 +74,12 @@ class ReplicationTaskTest {
   @Test
   void startValidatesSegmentsObjectAndSource() {
     ShardFixture f = withObjectOnSeg0();
-    assertNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("nowhere")));
-    assertEquals(ErrorCode.SEGMENT_NOT_FOUND, tasks(f).lastError());
+    assertEquals(ErrorCode.SEGMENT_NOT_FOUND, tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("nowhere")).code());
     f.segments.setDraining("seg-2");
-    assertNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-2")));
-    assertEquals(ErrorCode.UNAVAILABLE_IN_CURRENT_STATUS, tasks(f).lastError());
-    assertNull(tasks(f).copyStart(CLIENT, key("none"), hash("none"), "seg-0", List.of("seg-1")));
-    assertEquals(ErrorCode.OBJECT_NOT_FOUND, tasks(f).lastError());
-    assertNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-1", List.of("seg-0")));
-    assertEquals(ErrorCode.REPLICA_NOT_FOUND, tasks(f).lastError());
-    assertNull(tasks(f).moveStart(CLIENT, key("obj"), hash("obj"), "seg-0", "seg-0"));
-    assertEquals(ErrorCode.INVALID_PARAMS, tasks(f).lastError());
+    assertEquals(ErrorCode.UNAVAILABLE_IN_CURRENT_STATUS, tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-2")).code());
+    assertEquals(ErrorCode.OBJECT_NOT_FOUND, tasks(f).copyStart(CLIENT, key("none"), hash("none"), "seg-0", List.of("seg-1")).code());
+    assertEquals(ErrorCode.REPLICA_NOT_FOUND, tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-1", List.of("seg-0")).code());
+    assertEquals(ErrorCode.INVALID_PARAMS, tasks(f).moveStart(CLIENT, key("obj"), hash("obj"), "seg-0", "seg-0").code());
     assertEquals(0, f.shared.livePins().get(), "refused starts pin nothing");
     assertEquals(MIB, f.segments.allocatedBytes(), "refused starts allocate nothing");
   }
@@ -93,13 +87,16 @@ class ReplicationTaskTest {
   @Test
   void onlyTheTaskClientMayWriteTargetsAndOnlyTargets() {
     ShardFixture f = withObjectOnSeg0();
-    ShardReplication.Task task = tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1"));
+    ReplicationTask task = tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")).value();
     long target = task.targets().get(0).id();
-    assertNotNull(f.shard.writableReplica(CLIENT, key("obj"), hash("obj"), target, 0, MIB));
-    assertNull(f.shard.writableReplica(OTHER, key("obj"), hash("obj"), target, 0, MIB));
-    assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.writeCheckError());
-    assertNull(f.shard.writableReplica(CLIENT, key("obj"), hash("obj"), ((MemoryReplica) task.source()).id(), 0, MIB));
-    assertEquals(ErrorCode.REPLICA_NOT_FOUND, f.shard.writeCheckError(), "the COMPLETE source is not writable");
+    assertNotNull(f.shard.puts().writableReplica(CLIENT, key("obj"), hash("obj"), target, 0, MIB).value());
+    assertNull(f.shard.puts().writableReplica(OTHER, key("obj"), hash("obj"), target, 0, MIB).value());
+    assertEquals(ErrorCode.ILLEGAL_CLIENT, f.shard.puts().writableReplica(OTHER, key("obj"), hash("obj"), target, 0, MIB)
+        .code());
+    assertNull(f.shard.puts().writableReplica(CLIENT, key("obj"), hash("obj"), ((MemoryReplica) task.source()).id(), 0,
+        MIB).value());
+    assertEquals(ErrorCode.REPLICA_NOT_FOUND, f.shard.puts().writableReplica(CLIENT, key("obj"), hash("obj"),
+        ((MemoryReplica) task.source()).id(), 0, MIB).code(), "the COMPLETE source is not writable");
   }
 
   @Test
@@ -108,12 +105,12 @@ class ReplicationTaskTest {
     ShardFixture f = new ShardFixture(s, "random", 64 * MIB, 64 * MIB);
     f.putStart("obj", MIB, ReplicateConfig.newBuilder().addPreferredSegments("seg-0").build());
     f.putEnd("obj");
-    assertNotNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")));
+    assertNotNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")).value());
     f.clock.advance(4_999);
-    f.shard.sweep();
+    f.shard.housekeeping().sweep();
     assertEquals(1, tasks(f).count());
     f.clock.advance(1);
-    f.shard.sweep();
+    f.shard.housekeeping().sweep();
     assertEquals(0, tasks(f).count());
     assertEquals(0, f.shared.livePins().get());
     assertEquals(1, f.find("obj").replicaCount());
@@ -123,7 +120,7 @@ class ReplicationTaskTest {
   @Test
   void erasingAnObjectDropsItsPins() {
     ShardFixture f = withObjectOnSeg0();
-    assertNotNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")));
+    assertNotNull(tasks(f).copyStart(CLIENT, key("obj"), hash("obj"), "seg-0", List.of("seg-1")).value());
     f.segments.unmount("seg-0"); // the pinned source's segment vanishes, and so does the object at the next touch
     f.segments.unmount("seg-1");
     assertNull(f.find("obj"));

@@ -14,7 +14,7 @@ final class ShardFixture {
   final SegmentRegistry segments = new SegmentRegistry();
   final ManualClock clock = new ManualClock();
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  final ReplicaShard shard;
+  final Shard shard;
 
   final ShardShared shared;
 
@@ -23,11 +23,26 @@ final class ShardFixture {
       segments.mount("seg-" + i, "node-" + i, "127.0.0.1:" + (50051 + i), segmentSizes[i]);
     }
     shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock);
-    shard = new ReplicaShard(0, shared, AllocationStrategies.create(strategy, 42));
+    shard = new Shard(0, shared, AllocationStrategies.create(strategy, 42));
   }
 
   ShardFixture(long... segmentSizes) {
     this(ShardSettings.defaults(), "random", segmentSizes);
+  }
+
+  /** The fixture's one shard as a {@link ShardAccess}, for code that spans shards. */
+  ShardAccess access() {
+    return new ShardAccess() {
+      @Override
+      public int count() {
+        return 1;
+      }
+
+      @Override
+      public <T> T call(int index, java.util.function.Function<Shard, T> step) {
+        return step.apply(shard);
+      }
+    };
   }
 
   static byte[] key(String k) {
@@ -39,7 +54,7 @@ final class ShardFixture {
   }
 
   ErrorCode putStart(String k, long size, ReplicateConfig config) {
-    return shard.putStart(WRITER, key(k), hash(k), size, config);
+    return shard.puts().putStart(WRITER, key(k), hash(k), size, config).code();
   }
 
   ErrorCode putStart(String k, long size) {
@@ -47,7 +62,7 @@ final class ShardFixture {
   }
 
   ErrorCode putEnd(String k) {
-    return shard.putEnd(WRITER, key(k), hash(k));
+    return shard.puts().putEnd(WRITER, key(k), hash(k));
   }
 
   ErrorCode put(String k, long size) {
@@ -56,19 +71,19 @@ final class ShardFixture {
   }
 
   ErrorCode lease(String k) {
-    return shard.lease(key(k), hash(k));
+    return shard.reads().lease(key(k), hash(k)).code();
   }
 
   boolean exists(String k) {
-    return shard.exists(key(k), hash(k));
+    return shard.reads().exists(key(k), hash(k));
   }
 
   ErrorCode remove(String k, boolean force) {
-    return shard.remove(key(k), hash(k), force);
+    return shard.removes().remove(key(k), hash(k), force);
   }
 
   ObjectEntry find(String k) {
-    return shard.find(key(k), hash(k));
+    return shard.reads().find(key(k), hash(k));
   }
 
   double counter(String name) {

@@ -8,17 +8,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /** Several shards of one master (keys routed by hash, as the gateway does), driven inline with a manual clock. */
-final class Shards implements EvictionRound.ShardCalls {
+final class Shards implements ShardAccess {
   static final long WRITER = 7;
   final SegmentRegistry segments = new SegmentRegistry();
   final ManualClock clock = new ManualClock();
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final ShardShared shared;
-  final List<ReplicaShard> all = new ArrayList<>();
+  final List<Shard> all = new ArrayList<>();
 
   Shards(int count, ShardSettings settings, long... segmentSizes) {
     this(count, settings, OffloadSettings.DISABLED, OffloadSink.NONE, segmentSizes);
@@ -30,7 +29,7 @@ final class Shards implements EvictionRound.ShardCalls {
     }
     shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock, offload, sink);
     for (int i = 0; i < count; i++) {
-      all.add(new ReplicaShard(i, shared, AllocationStrategies.create("random", 100 + i)));
+      all.add(new Shard(i, shared, AllocationStrategies.create("random", 100 + i)));
     }
   }
 
@@ -38,15 +37,15 @@ final class Shards implements EvictionRound.ShardCalls {
     this(count, ShardSettings.defaults(), segmentSizes);
   }
 
-  ReplicaShard of(String key) {
+  Shard of(String key) {
     return all.get(KeyCodec.shardOf(KeyCodec.hash(KeyCodec.encode("", key)), all.size()));
   }
 
   ErrorCode put(String key, long size, ReplicateConfig config) {
     byte[] k = KeyCodec.encode("", key);
     int h = KeyCodec.hash(k);
-    ErrorCode started = of(key).putStart(WRITER, k, h, size, config);
-    return started != ErrorCode.OK ? started : of(key).putEnd(WRITER, k, h);
+    ErrorCode started = of(key).puts().putStart(WRITER, k, h, size, config).code();
+    return started != ErrorCode.OK ? started : of(key).puts().putEnd(WRITER, k, h);
   }
 
   ErrorCode put(String key, long size) {
@@ -55,33 +54,34 @@ final class Shards implements EvictionRound.ShardCalls {
 
   boolean present(String key) {
     byte[] k = KeyCodec.encode("", key);
-    return of(key).find(k, KeyCodec.hash(k)) != null;
+    return of(key).reads().find(k, KeyCodec.hash(k)) != null;
   }
 
   ObjectEntry find(String key) {
     byte[] k = KeyCodec.encode("", key);
-    return of(key).find(k, KeyCodec.hash(k));
+    return of(key).reads().find(k, KeyCodec.hash(k));
   }
 
   ErrorCode lease(String key) {
     byte[] k = KeyCodec.encode("", key);
-    return of(key).lease(k, KeyCodec.hash(k));
+    return of(key).reads().lease(k, KeyCodec.hash(k)).code();
   }
 
   int objects() {
-    return all.stream().mapToInt(ReplicaShard::objectCount).sum();
+    return all.stream().mapToInt(Shard::objectCount).sum();
   }
 
   EvictionRound.Outcome evict(double target, double lowerbound, boolean allowSoftPinned) {
-    return new EvictionRound(this, allowSoftPinned).run(target, lowerbound).join();
+    return new EvictionRound(this, allowSoftPinned, clock).run(target, lowerbound);
   }
 
   @Override
-  public <T> CompletableFuture<List<T>> onEach(Function<ReplicaShard, T> step) {
-    List<T> results = new ArrayList<>();
-    for (ReplicaShard shard : all) {
-      results.add(step.apply(shard));
-    }
-    return CompletableFuture.completedFuture(results);
+  public int count() {
+    return all.size();
+  }
+
+  @Override
+  public <T> T call(int shard, Function<Shard, T> step) {
+    return step.apply(all.get(shard));
   }
 }

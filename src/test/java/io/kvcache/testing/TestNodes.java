@@ -101,7 +101,7 @@ public final class TestNodes {
   /** A gRPC client of the store with message limits raised for 64 MiB values. */
   public static KvStoreGrpcClient client(Vertx vertx, int port) {
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(80L << 20),
-        io.kvcache.api.GrpcTransport.clientOptions(80L << 20));
+        io.kvcache.gateway.grpc.GrpcTransport.clientOptions(80L << 20));
     return KvStoreGrpcClient.create(grpc, SocketAddress.inetSocketAddress(port, HOST));
   }
 }

@@ -1,0 +1,208 @@
+package io.kvcache.bus;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.kvcache.metadata.Existence;
+import io.kvcache.metadata.KeyReplicas;
+import io.kvcache.metadata.Metadata;
+import io.kvcache.metadata.ObjectKey;
+import io.kvcache.metadata.ReplicaLists;
+import io.kvcache.metadata.ReplicaLocation;
+import io.kvcache.metadata.ReplicationKind;
+import io.kvcache.metadata.ReplicationStart;
+import io.kvcache.metadata.TaskInfo;
+import io.kvcache.proto.bus.EvictReply;
+import io.kvcache.proto.bus.EvictRequest;
+import io.kvcache.proto.bus.KeyResult;
+import io.kvcache.proto.bus.MetaCount;
+import io.kvcache.proto.bus.MetaKeys;
+import io.kvcache.proto.bus.MetaPutStart;
+import io.kvcache.proto.bus.MetaRemoveAll;
+import io.kvcache.proto.bus.MetaReply;
+import io.kvcache.proto.bus.MetaWriteTarget;
+import io.kvcache.proto.bus.ReplicationOp;
+import io.kvcache.proto.bus.TaskCreate;
+import io.kvcache.proto.bus.TaskCreated;
+import io.kvcache.proto.bus.TaskQuery;
+import io.kvcache.proto.bus.TaskState;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.util.Result;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@link Metadata} over the event bus, for nodes that do not run the active master: one request per call to
+ * {@link Addresses#METADATA} (the master splits it by shard). A call the master does not answer fails its keys with
+ * RPC_FAIL or RPC_TIMEOUT.
+ *
+ * <p>Thread-safe (stateless; replies complete on the calling context).
+ */
+public final class RemoteMetadata implements Metadata {
+  private final Vertx vertx;
+  private final DeliveryOptions options;
+
+  public RemoteMetadata(Vertx vertx, DeliveryOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+  }
+
+  private Future<Message> request(String address, Message body) {
+    return vertx.eventBus().<Message>request(address, body, options).map(io.vertx.core.eventbus.Message::body);
+  }
+
+  private Future<MetaReply> meta(Message body) {
+    return request(Addresses.METADATA, body).map(reply -> (MetaReply) reply);
+  }
+
+  private static <T> T[] filled(T[] out, T value) {
+    Arrays.fill(out, value);
+    return out;
+  }
+
+  private Future<ErrorCode[]> codes(MetaKeys.Op op, long writer, List<ObjectKey> keys) {
+    MetaKeys body = MetaKeys.newBuilder().setOp(op).setWriter(writer)
+        .addAllKeys(MetadataMessages.keyBytes(keys)).build();
+    return meta(body).transform(ar -> Future.succeededFuture(ar.succeeded() ? MetadataMessages.codes(ar.result())
+        : filled(new ErrorCode[keys.size()], BusErrors.codeOf(ar.cause()))));
+  }
+
+  @Override
+  public Future<KeyReplicas[]> putStart(long writer, List<ObjectKey> keys, long[] sizes, ReplicateConfig config) {
+    MetaPutStart.Builder body = MetaPutStart.newBuilder().setWriter(writer).setConfig(config)
+        .addAllKeys(MetadataMessages.keyBytes(keys));
+    for (long size : sizes) {
+      body.addSizes(size);
+    }
+    return meta(body.build()).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? MetadataMessages.replicas(ar.result())
+        : filled(new KeyReplicas[keys.size()], KeyReplicas.failed(BusErrors.codeOf(ar.cause())))));
+  }
+
+  @Override
+  public Future<ErrorCode[]> putEnd(long writer, List<ObjectKey> keys) {
+    return codes(MetaKeys.Op.PUT_END, writer, keys);
+  }
+
+  @Override
+  public Future<ErrorCode[]> putRevoke(long writer, List<ObjectKey> keys) {
+    return codes(MetaKeys.Op.PUT_REVOKE, writer, keys);
+  }
+
+  @Override
+  public Future<ReplicaLists> replicas(List<ObjectKey> keys) {
+    MetaKeys body = MetaKeys.newBuilder().setOp(MetaKeys.Op.REPLICAS).addAllKeys(MetadataMessages.keyBytes(keys))
+        .build();
+    return meta(body).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? new ReplicaLists(MetadataMessages.replicas(ar.result()), ar.result().getLeaseTtlMs())
+        : new ReplicaLists(filled(new KeyReplicas[keys.size()], KeyReplicas.failed(BusErrors.codeOf(ar.cause()))),
+            0)));
+  }
+
+  @Override
+  public Future<Existence> exists(List<ObjectKey> keys) {
+    MetaKeys body = MetaKeys.newBuilder().setOp(MetaKeys.Op.EXISTS).addAllKeys(MetadataMessages.keyBytes(keys))
+        .build();
+    return meta(body).transform(ar -> {
+      boolean[] hits = new boolean[keys.size()];
+      if (ar.failed()) {
+        return Future.succeededFuture(new Existence(hits, 0));
+      }
+      for (int i = 0; i < hits.length; i++) {
+        hits[i] = ar.result().getResults(i).getCode() == ErrorCode.OK;
+      }
+      return Future.succeededFuture(new Existence(hits, ar.result().getLeaseTtlMs()));
+    });
+  }
+
+  @Override
+  public Future<ErrorCode[]> remove(List<ObjectKey> keys, boolean force) {
+    return codes(force ? MetaKeys.Op.REMOVE_FORCE : MetaKeys.Op.REMOVE, 0, keys);
+  }
+
+  @Override
+  public Future<Long> removeAll(boolean force) {
+    return request(Addresses.METADATA, MetaRemoveAll.newBuilder().setForce(force).build())
+        .map(reply -> ((MetaCount) reply).getCount());
+  }
+
+  @Override
+  public Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force) {
+    MetaRemoveAll body = MetaRemoveAll.newBuilder().setForce(force).setByRegex(true).setNamespace(namespace)
+        .setRegex(regex).build();
+    return request(Addresses.METADATA, body).map(reply -> {
+      MetaCount count = (MetaCount) reply;
+      return count.getCode() == ErrorCode.OK ? Result.ok(count.getCount()) : Result.<Long>fail(count.getCode());
+    });
+  }
+
+  @Override
+  public Future<Result<ReplicaLocation>> writeTarget(long writer, ObjectKey key, long replicaId, long offset,
+                                                     long length) {
+    MetaWriteTarget body = MetaWriteTarget.newBuilder().setWriter(writer).setKey(ByteString.copyFrom(key.encoded()))
+        .setReplicaId(replicaId).setOffset(offset).setLength(length).build();
+    return request(Addresses.METADATA, body).transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(Result.fail(BusErrors.codeOf(ar.cause())));
+      }
+      KeyResult r = (KeyResult) ar.result();
+      return Future.succeededFuture(r.getCode() != ErrorCode.OK ? Result.fail(r.getCode())
+          : Result.ok(ReplicaLocation.of(r.getReplicas(0))));
+    });
+  }
+
+  @Override
+  public Future<Result<ReplicationStart>> startReplication(ReplicationKind kind, long client, ObjectKey key,
+                                                           String sourceSegment, List<String> targetSegments) {
+    ReplicationOp body = ReplicationOp.newBuilder().setKind(MetadataMessages.kind(kind))
+        .setStep(ReplicationOp.Step.START).setClient(client).setKey(ByteString.copyFrom(key.encoded()))
+        .setSourceSegment(sourceSegment).addAllTargetSegments(targetSegments).build();
+    return request(Addresses.METADATA, body).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? MetadataMessages.started((KeyResult) ar.result()) : Result.fail(BusErrors.codeOf(ar.cause()))));
+  }
+
+  @Override
+  public Future<ErrorCode> finishReplication(ReplicationKind kind, boolean commit, long client, ObjectKey key) {
+    ReplicationOp body = ReplicationOp.newBuilder().setKind(MetadataMessages.kind(kind))
+        .setStep(commit ? ReplicationOp.Step.END : ReplicationOp.Step.REVOKE).setClient(client)
+        .setKey(ByteString.copyFrom(key.encoded())).build();
+    return request(Addresses.METADATA, body).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? ((KeyResult) ar.result()).getCode() : BusErrors.codeOf(ar.cause())));
+  }
+
+  @Override
+  public Future<Boolean> evictNow() {
+    return request(Addresses.EVICT, EvictRequest.getDefaultInstance())
+        .transform(ar -> Future.succeededFuture(ar.succeeded() && ((EvictReply) ar.result()).getFreed()));
+  }
+
+  @Override
+  public Future<Result<String>> createTask(boolean move, ObjectKey key, String sourceSegment,
+                                           List<String> targetSegments) {
+    TaskCreate body = TaskCreate.newBuilder().setMove(move).setKey(ByteString.copyFrom(key.encoded()))
+        .setSourceSegment(sourceSegment).addAllTargetSegments(targetSegments).build();
+    return request(Addresses.METADATA, body).transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(Result.fail(BusErrors.codeOf(ar.cause())));
+      }
+      TaskCreated created = (TaskCreated) ar.result();
+      return Future.succeededFuture(created.getCode() == ErrorCode.OK ? Result.ok(created.getTaskId())
+          : Result.fail(created.getCode()));
+    });
+  }
+
+  @Override
+  public Future<TaskInfo> queryTask(String taskId) {
+    return request(Addresses.METADATA, TaskQuery.newBuilder().setTaskId(taskId).build()).transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(TaskInfo.failed(BusErrors.codeOf(ar.cause())));
+      }
+      TaskState s = (TaskState) ar.result();
+      return Future.succeededFuture(new TaskInfo(s.getCode(), s.getStatus(), s.getMessage(), s.getAssignedNode()));
+    });
+  }
+}

@@ -1,0 +1,21 @@
+package io.kvcache.cluster;
+
+import java.util.List;
+
+/**
+ * How a node joins its cluster and talks to the other nodes.
+ *
+ * @param name Hazelcast cluster name: nodes join only clusters of the same name
+ * @param host address Hazelcast and the event bus bind to and advertise
+ * @param port Hazelcast member port (0: any free port)
+ * @param members host:port of the members to join (TCP-IP join)
+ * @param busPort event-bus TCP port (0: any free port)
+ * @param heartbeatTimeoutMs Hazelcast drops a member silent this long
+ * @param requestTimeoutMs timeout of every event-bus request between nodes' verticles
+ */
+public record ClusterOptions(String name, String host, int port, List<String> members, int busPort,
+                             long heartbeatTimeoutMs, long requestTimeoutMs) {
+  public ClusterOptions {
+    members = List.copyOf(members);
+  }
+}

@@ -1,0 +1,22 @@
+package io.kvcache.gateway;
+
+/**
+ * The gRPC endpoint engines call.
+ *
+ * @param host listen address
+ * @param port listen port (0: any free port)
+ * @param instances gateway verticles sharing the port (one per event loop when the node config says 0)
+ * @param maxValueSize largest value a put accepts
+ * @param maxKeySize largest key (namespace plus key, UTF-8 bytes)
+ * @param maxBatchSize most keys one batch call may carry
+ * @param putFullRetries times a put that found no space waits for an eviction round and retries
+ * @param promotionOnHit a read served from SSD also copies the object back into DRAM
+ */
+public record GatewayOptions(String host, int port, int instances, long maxValueSize, int maxKeySize, int maxBatchSize,
+                             int putFullRetries, boolean promotionOnHit) {
+
+  /** gRPC message limit on both sides: the largest value plus room for the other fields. */
+  public long maxMessageSize() {
+    return maxValueSize + (1 << 20);
+  }
+}

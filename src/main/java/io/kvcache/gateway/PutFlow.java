@@ -1,0 +1,115 @@
+package io.kvcache.gateway;
+
+import com.google.protobuf.ByteString;
+import io.kvcache.metadata.KeyReplicas;
+import io.kvcache.metadata.Metadata;
+import io.kvcache.metadata.ObjectKey;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.storage.DataTransfer;
+import io.vertx.core.Future;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Stores values end to end: PutStart on the shards, the bytes into every replica, then PutEnd — or PutRevoke for keys
+ * whose transfer failed, so a failed transfer never reports success and never leaves a half-written value readable.
+ *
+ * <p>Not thread-safe: one per gateway verticle.
+ */
+final class PutFlow {
+  private final Metadata metadata;
+  private final DataTransfer data;
+  private final int fullRetries;
+
+  PutFlow(Metadata metadata, DataTransfer data, int fullRetries) {
+    this.metadata = metadata;
+    this.data = data;
+    this.fullRetries = fullRetries;
+  }
+
+  /** One code per key, in order. Keys must be valid; empty values are refused per key by the caller. */
+  Future<ErrorCode[]> put(long writer, List<ObjectKey> keys, List<ByteString> values, ReplicateConfig config) {
+    long[] sizes = new long[keys.size()];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = values.get(i).size();
+    }
+    return reserve(writer, keys, sizes, config, fullRetries).compose(started -> {
+      ErrorCode[] codes = new ErrorCode[keys.size()];
+      boolean[] reserved = new boolean[codes.length];
+      List<Future<Void>> transfers = new ArrayList<>();
+      for (int i = 0; i < codes.length; i++) {
+        codes[i] = started[i].code();
+        reserved[i] = started[i].isOk();
+        if (reserved[i]) {
+          int index = i;
+          transfers.add(data.writeAll(started[i].replicas(), 0, values.get(i))
+              .onFailure(failure -> codes[index] = DataTransfer.codeOf(failure)));
+        }
+      }
+      return Future.join(transfers).transform(ignored -> finish(writer, keys, reserved, codes));
+    });
+  }
+
+  /**
+   * PutStart; keys that found no space wait for one eviction round and are retried if it freed something, at most
+   * {@code retriesLeft} times — so a full store answers NO_AVAILABLE_HANDLE promptly instead of spinning.
+   */
+  private Future<KeyReplicas[]> reserve(long writer, List<ObjectKey> keys, long[] sizes, ReplicateConfig config,
+                                        int retriesLeft) {
+    return metadata.putStart(writer, keys, sizes, config).compose(started -> {
+      List<Integer> full = new ArrayList<>();
+      for (int i = 0; i < started.length; i++) {
+        if (started[i].code() == ErrorCode.NO_AVAILABLE_HANDLE) {
+          full.add(i);
+        }
+      }
+      if (full.isEmpty() || retriesLeft == 0) {
+        return Future.succeededFuture(started);
+      }
+      return metadata.evictNow().compose(freed -> {
+        if (!freed) {
+          return Future.succeededFuture(started);
+        }
+        List<ObjectKey> retryKeys = new ArrayList<>();
+        long[] retrySizes = new long[full.size()];
+        for (int j = 0; j < full.size(); j++) {
+          retryKeys.add(keys.get(full.get(j)));
+          retrySizes[j] = sizes[full.get(j)];
+        }
+        return reserve(writer, retryKeys, retrySizes, config, retriesLeft - 1).map(retried -> {
+          for (int j = 0; j < full.size(); j++) {
+            started[full.get(j)] = retried[j];
+          }
+          return started;
+        });
+      });
+    });
+  }
+
+  /** PutEnd for the keys whose bytes all landed, PutRevoke for reserved keys whose transfer failed. */
+  private Future<ErrorCode[]> finish(long writer, List<ObjectKey> keys, boolean[] reserved, ErrorCode[] codes) {
+    List<ObjectKey> ended = new ArrayList<>();
+    List<Integer> endedAt = new ArrayList<>();
+    List<ObjectKey> revoked = new ArrayList<>();
+    for (int i = 0; i < codes.length; i++) {
+      if (reserved[i] && codes[i] == ErrorCode.OK) {
+        ended.add(keys.get(i));
+        endedAt.add(i);
+      } else if (reserved[i]) {
+        revoked.add(keys.get(i));
+      }
+    }
+    Future<?> revoke = revoked.isEmpty() ? Future.succeededFuture() : metadata.putRevoke(writer, revoked);
+    Future<ErrorCode[]> end = ended.isEmpty() ? Future.succeededFuture(new ErrorCode[0])
+        : metadata.putEnd(writer, ended);
+    return Future.join(revoke, end).transform(ignored -> {
+      ErrorCode[] results = end.result();
+      for (int j = 0; results != null && j < endedAt.size(); j++) {
+        codes[endedAt.get(j)] = results[j];
+      }
+      return Future.succeededFuture(codes);
+    });
+  }
+}

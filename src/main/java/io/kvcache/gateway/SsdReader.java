@@ -1,0 +1,114 @@
+package io.kvcache.gateway;
+
+import io.kvcache.util.Tokens;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import io.kvcache.bus.Addresses;
+import io.kvcache.bus.BusErrors;
+import io.kvcache.proto.bus.SsdBufferBytes;
+import io.kvcache.proto.bus.SsdLoadToBuffers;
+import io.kvcache.proto.bus.SsdLoadedBatch;
+import io.kvcache.proto.bus.SsdReadBuffer;
+import io.kvcache.proto.bus.SsdReleaseBuffers;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.storage.DataTransfer;
+import io.kvcache.ssd.load.LoadBuffers;
+import io.kvcache.ssd.SsdNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Reads objects that only an SSD holds, through the owning node's load buffers: one batch read per node into a batch
+ * owned by this gateway, then the bytes — straight from the registered region when the SSD is on this node, pulled over
+ * the event bus otherwise — then an early release (in-process, or a fire-and-forget message; the node's GC lease is the
+ * safety net).
+ *
+ * <p>Not thread-safe: one per gateway verticle.
+ */
+final class SsdReader {
+  /** A loaded batch on {@code node}: its id and the per-object outcome. */
+  record Loaded(String node, String batchId, ErrorCode[] codes) {}
+
+  private final Vertx vertx;
+  private final DeliveryOptions delivery;
+  private final String nodeId;
+  private final SsdNode localSsd;
+  private final String owner;
+
+  /** @param localSsd this node's SSD (node {@code nodeId}), or null */
+  SsdReader(Vertx vertx, DeliveryOptions delivery, String nodeId, SsdNode localSsd) {
+    this.vertx = vertx;
+    this.delivery = delivery;
+    this.nodeId = nodeId;
+    this.localSsd = localSsd;
+    this.owner = nodeId + "/" + Tokens.random128();
+  }
+
+  Future<Loaded> load(String ssdNode, List<byte[]> keys, long[] sizes) {
+    SsdLoadToBuffers.Builder request = SsdLoadToBuffers.newBuilder().setOwner(owner);
+    for (int i = 0; i < keys.size(); i++) {
+      request.addKeys(ByteString.copyFrom(keys.get(i))).addSizes(sizes[i]);
+    }
+    return vertx.eventBus().<Message>request(Addresses.ssd(ssdNode), request.build(), delivery)
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(new DataTransfer.TransferException(BusErrors.codeOf(ar.cause()), "SSD load"));
+          }
+          SsdLoadedBatch batch = (SsdLoadedBatch) ar.result().body();
+          if (batch.getCode() != ErrorCode.OK) {
+            return Future.failedFuture(new DataTransfer.TransferException(batch.getCode(), "SSD load refused"));
+          }
+          ErrorCode[] codes = batch.getResultsList().stream().map(r -> r.getCode()).toArray(ErrorCode[]::new);
+          return Future.succeededFuture(new Loaded(ssdNode, batch.getBatchId(), codes));
+        });
+  }
+
+  /** The bytes of object {@code i} of a loaded batch. */
+  Future<ByteString> bytes(Loaded batch, int i, long size) {
+    if (batch.codes()[i] != ErrorCode.OK) {
+      return Future.failedFuture(new DataTransfer.TransferException(batch.codes()[i], "not loaded"));
+    }
+    SsdNode local = localSsd(batch.node());
+    if (local != null) {
+      LoadBuffers.Batch slots = local.buffers().get(batch.batchId(), owner);
+      if (slots == null) {
+        return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "batch reclaimed"));
+      }
+      MemorySegment slot = slots.slot(i).asSlice(0, size);
+      return Future.succeededFuture(ByteString.copyFrom(slot.asByteBuffer()));
+    }
+    SsdReadBuffer read = SsdReadBuffer.newBuilder().setBatchId(batch.batchId()).setOwner(owner).setIndex(i)
+        .setSize(size).build();
+    return vertx.eventBus().<Message>request(Addresses.ssd(batch.node()), read, delivery)
+        .transform(ar -> {
+          ErrorCode code = ar.failed() ? BusErrors.codeOf(ar.cause()) : ((SsdBufferBytes) ar.result().body()).getCode();
+          return code == ErrorCode.OK ? Future.succeededFuture(((SsdBufferBytes) ar.result().body()).getValue())
+              : Future.failedFuture(new DataTransfer.TransferException(code, "SSD read"));
+        });
+  }
+
+  /** Gives the batch back as soon as its bytes are taken. */
+  void release(Loaded batch) {
+    SsdNode local = localSsd(batch.node());
+    if (local != null) {
+      local.buffers().release(batch.batchId(), owner);
+    } else {
+      vertx.eventBus().send(Addresses.ssd(batch.node()),
+          SsdReleaseBuffers.newBuilder().setBatchId(batch.batchId()).setOwner(owner).build());
+    }
+  }
+
+  /** Load, take the bytes, release: one object. */
+  Future<ByteString> readOne(String ssdNode, byte[] key, long size) {
+    return load(ssdNode, List.of(key), new long[] {size})
+        .compose(batch -> bytes(batch, 0, size).onComplete(ignored -> release(batch)));
+  }
+
+  private SsdNode localSsd(String ssdNode) {
+    return localSsd != null && ssdNode.equals(nodeId) ? localSsd : null;
+  }
+}

@@ -1,0 +1,28 @@
+package io.kvcache.gateway.grpc;
+
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.StatusException;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * How a failed call is answered, on every transport: a {@link StatusException} keeps its status and message (a
+ * malformed call); anything else is a bug of ours, logged, and answered INTERNAL.
+ */
+public final class GrpcFailures {
+  private static final Logger LOG = Logger.getLogger(GrpcFailures.class.getName());
+
+  private GrpcFailures() {}
+
+  /** The status and message to end a call with. */
+  public record Failure(GrpcStatus status, String message) {}
+
+  public static Failure of(String method, Throwable cause) {
+    if (cause instanceof StatusException status) {
+      return new Failure(status.status(), status.message());
+    }
+    LOG.log(Level.WARNING, "call " + method + " failed", cause);
+    return new Failure(GrpcStatus.INTERNAL, String.valueOf(cause.getMessage()));
+  }
+}

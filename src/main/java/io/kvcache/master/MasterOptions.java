@@ -1,0 +1,22 @@
+package io.kvcache.master;
+
+import io.kvcache.replica.OffloadSettings;
+import io.kvcache.replica.ShardSettings;
+
+/**
+ * The master role.
+ *
+ * @param shards metadata shards (each behind its own lock)
+ * @param allocationStrategy how replicas are placed on segments (random, free_ratio_first, fragmentation_aware)
+ * @param shard the shards' timeouts, leases, pins and limits
+ * @param offload how objects are offloaded to the storage nodes' SSDs
+ * @param offloadQueueLimit objects waiting for one node's SSD
+ * @param evictionHighWatermark eviction starts above this share of DRAM in use
+ * @param evictionRatio share of evictable objects a round evicts
+ * @param allowEvictSoftPinned soft-pinned objects may be evicted, last
+ * @param evictionCheckIntervalMs how often the master checks whether to evict
+ * @param clientLiveTtlMs a storage node silent this long loses its segments
+ */
+public record MasterOptions(int shards, String allocationStrategy, ShardSettings shard, OffloadSettings offload,
+                            int offloadQueueLimit, double evictionHighWatermark, double evictionRatio,
+                            boolean allowEvictSoftPinned, long evictionCheckIntervalMs, long clientLiveTtlMs) {}

@@ -1,0 +1,4 @@
+package io.kvcache.metadata;
+
+/** Per key, whether it is readable now (a hit also grants a read lease of {@code leaseTtlMs}). */
+public record Existence(boolean[] hits, long leaseTtlMs) {}

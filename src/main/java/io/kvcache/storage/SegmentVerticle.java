@@ -1,0 +1,173 @@
+package io.kvcache.storage;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.kvcache.bus.Addresses;
+import io.kvcache.proto.bus.Heartbeat;
+import io.kvcache.proto.bus.HeartbeatReply;
+import io.kvcache.proto.bus.MountSegment;
+import io.kvcache.proto.bus.SegmentReply;
+import io.kvcache.proto.bus.SliceData;
+import io.kvcache.proto.bus.SliceRead;
+import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.UnmountSegment;
+import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.segment.DramSegment;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.logging.Logger;
+
+/**
+ * A storage node's DRAM segment on the event bus: serves slice reads and writes from other nodes' gateways at
+ * {@code kv.segment.<nodeId>}, mounts the segment with the master (retrying until a master answers: a storage node may
+ * start before the master), heart-beats with the session token the mount returned, mounts again when told to, and
+ * drains then unmounts on shutdown. The segment itself is allocated and closed by {@link StorageRole}.
+ */
+public final class SegmentVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(SegmentVerticle.class.getName());
+  private static final long MOUNT_RETRY_MS = 500;
+
+  private final StorageOptions options;
+  private final String segmentName;
+  private final String endpoint;
+  private final StorageSession session;
+  private final DramSegment segment;
+  private final DeliveryOptions delivery;
+  private volatile boolean mounted;
+  private boolean stopping;
+  private String token = "";
+  private long heartbeatTimer = -1;
+  private boolean heartbeatInFlight;
+
+  public SegmentVerticle(StorageOptions options, String segmentName, String endpoint, StorageSession session,
+                         DramSegment segment, DeliveryOptions delivery) {
+    this.options = options;
+    this.segmentName = segmentName;
+    this.endpoint = endpoint;
+    this.session = session;
+    this.segment = segment;
+    this.delivery = delivery;
+  }
+
+  /** Mounted with the master (always true for a node that contributes no segment). */
+  public boolean isMounted() {
+    return mounted || segment == null;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (segment == null) {
+      return Future.succeededFuture();
+    }
+    MessageConsumer<com.google.protobuf.Message> consumer =
+        vertx.eventBus().consumer(Addresses.segment(session.nodeId()), this::onMessage);
+    return consumer.completion().onSuccess(ignored -> mount());
+  }
+
+  private void mount() {
+    MountSegment request = MountSegment.newBuilder()
+        .setName(segmentName)
+        .setNodeId(session.nodeId())
+        .setEndpoint(endpoint)
+        .setSize(segment.size())
+        .setOffload(options.takesOffloads())
+        .build();
+    vertx.eventBus().<com.google.protobuf.Message>request(Addresses.MOUNTS, request, delivery)
+        .onComplete(done -> {
+          if (stopping) {
+            return;
+          }
+          if (done.succeeded() && ((SegmentReply) done.result().body()).getCode() == ErrorCode.OK) {
+            SegmentReply reply = (SegmentReply) done.result().body();
+            mounted = true;
+            token = reply.getToken();
+            session.mounted(token, reply.getOffload());
+            LOG.info("segment " + segmentName + " mounted with the master");
+            if (heartbeatTimer < 0) {
+              heartbeatTimer = vertx.setPeriodic(options.heartbeatIntervalMs(), id -> heartbeat());
+            }
+          } else {
+            String why = done.succeeded() ? ((SegmentReply) done.result().body()).getMessage() : done.cause().getMessage();
+            LOG.fine("mount of " + segmentName + " not accepted yet (" + why + "); retrying");
+            vertx.setTimer(MOUNT_RETRY_MS, id -> mount());
+          }
+        });
+  }
+
+  /**
+   * Keeps the node alive in the master's eyes; a NEED_REMOUNT answer (the master expired us, or restarted) mounts the
+   * segment again. One heartbeat in flight at a time.
+   */
+  private void heartbeat() {
+    if (stopping || heartbeatInFlight || !mounted) {
+      return;
+    }
+    heartbeatInFlight = true;
+    Heartbeat beat = Heartbeat.newBuilder().setNodeId(session.nodeId()).setToken(token).build();
+    vertx.eventBus().<com.google.protobuf.Message>request(Addresses.MOUNTS, beat, delivery)
+        .onComplete(done -> {
+          heartbeatInFlight = false;
+          if (stopping) {
+            return;
+          }
+          if (done.succeeded()
+              && ((HeartbeatReply) done.result().body()).getStatus() == HeartbeatReply.Status.NEED_REMOUNT) {
+            LOG.warning("the master no longer knows this node: mounting segment " + segmentName + " again");
+            mounted = false;
+            session.lost();
+            mount();
+          }
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(heartbeatTimer);
+    if (segment == null) {
+      return Future.succeededFuture();
+    }
+    long grace = options.gracefulUnmountGraceMs();
+    DeliveryOptions quick = new DeliveryOptions().setSendTimeout(2000);
+    UnmountSegment unmount = UnmountSegment.newBuilder().setName(segmentName).setNodeId(session.nodeId())
+        .setToken(token).setGraceMs(grace).build();
+    // Best effort: the master also unmounts us when we leave the cluster or stop heart-beating.
+    return vertx.eventBus().request(Addresses.MOUNTS, unmount, quick)
+        .transform(ignored -> {
+          if (grace == 0) {
+            return Future.<Void>succeededFuture();
+          }
+          LOG.info("draining segment " + segmentName + " for " + grace + " ms before unmounting");
+          Promise<Void> drained = Promise.promise();
+          vertx.setTimer(grace, id -> drained.complete());
+          return drained.future();
+        })
+        .onComplete(ignored -> session.lost());
+  }
+
+  private void onMessage(Message<com.google.protobuf.Message> msg) {
+    try {
+      switch (msg.body()) {
+        case SliceWrite w -> {
+          segment.write(w.getOffset(), w.getData().asReadOnlyByteBuffer());
+          msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).build());
+        }
+        case SliceRead r -> {
+          if (r.getLength() > Integer.MAX_VALUE) {
+            throw new IndexOutOfBoundsException("slice length " + r.getLength());
+          }
+          ByteString bytes = UnsafeByteOperations.unsafeWrap(segment.read(r.getOffset(), (int) r.getLength()));
+          msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).setData(bytes).build());
+        }
+        default -> msg.fail(ErrorCode.INVALID_PARAMS_VALUE, "unexpected body " + msg.body().getClass().getSimpleName());
+      }
+    } catch (IndexOutOfBoundsException e) {
+      msg.reply(SliceData.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+    }
+  }
+}
