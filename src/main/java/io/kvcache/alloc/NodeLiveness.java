@@ -31,6 +31,14 @@ public final class NodeLiveness {
     return token;
   }
 
+  /**
+   * Takes over a session another master issued (a promoted standby restoring replicated sessions): the node keeps
+   * heart-beating with the token it has, and its TTL starts now.
+   */
+  public void adopt(String nodeId, String token, long nowMs) {
+    sessions.put(nodeId, new Session(token, nowMs));
+  }
+
   /** True if the node is known and the token is its current one; refreshes its deadline. */
   public boolean heartbeat(String nodeId, String token, long nowMs) {
     Session s = sessions.get(nodeId);
@@ -69,6 +77,13 @@ public final class NodeLiveness {
 
   public int size() {
     return sessions.size();
+  }
+
+  /** Every live session: node id to token (what a standby copies so nodes keep their sessions across a failover). */
+  public Map<String, String> tokens() {
+    Map<String, String> out = new java.util.HashMap<>();
+    sessions.forEach((node, s) -> out.put(node, s.token));
+    return out;
   }
 
 }
