@@ -107,7 +107,9 @@ final class PutFlow {
     return Future.join(revoke, end).transform(ignored -> {
       ErrorCode[] results = end.result();
       for (int j = 0; results != null && j < endedAt.size(); j++) {
-        codes[endedAt.get(j)] = results[j];
+        // The put's own object vanished between its start and its end: its target node left (the object went with
+        // its segment) or the master changed. That is a failed put, not an absent object.
+        codes[endedAt.get(j)] = results[j] == ErrorCode.OBJECT_NOT_FOUND ? ErrorCode.TRANSFER_FAIL : results[j];
       }
       return Future.succeededFuture(codes);
     });

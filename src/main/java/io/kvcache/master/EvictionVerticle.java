@@ -35,8 +35,11 @@ public final class EvictionVerticle extends VerticleBase {
   private long backoffMs;
   private long timer = -1;
 
-  public EvictionVerticle(MasterOptions options, MasterShards shards) {
+  private final MasterFence fence;
+
+  public EvictionVerticle(MasterOptions options, MasterShards shards, MasterFence fence) {
     this.options = options;
+    this.fence = fence;
     this.shared = shards.shared();
     this.shards = shards;
   }
@@ -44,10 +47,13 @@ public final class EvictionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     timer = vertx.setPeriodic(options.evictionCheckIntervalMs(), id -> tick(false));
-    MessageConsumer<com.google.protobuf.Message> consumer = vertx.eventBus().consumer(Addresses.EVICT, msg -> {
+    MessageConsumer<com.google.protobuf.Message> consumer = vertx.eventBus().consumer(Addresses.evict(fence.nodeId()), msg -> {
+      if (!fence.admit(msg)) {
+        return;
+      }
       Promise<EvictReply> reply = Promise.promise();
       waiting.add(reply);
-      reply.future().onSuccess(msg::reply);
+      reply.future().onSuccess(r -> fence.reply(msg, r));
       tick(true);
     });
     return consumer.completion();
@@ -60,7 +66,7 @@ public final class EvictionVerticle extends VerticleBase {
   }
 
   private void tick(boolean asked) {
-    if (running) {
+    if (running || !fence.serving().getAsBoolean()) {
       return; // the running round answers everyone waiting when it ends, or the next one does
     }
     SegmentRegistry segments = shared.segments();
