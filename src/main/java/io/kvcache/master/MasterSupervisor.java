@@ -53,6 +53,7 @@ public final class MasterSupervisor extends VerticleBase {
   private volatile MasterRole active;
   private volatile AtomicBoolean activeLive = new AtomicBoolean();
   private long activations;
+  private boolean activating; // the copy is being restored on a worker: no batch may change it meanwhile
   private LeaseState lastSeen;
   private long tickTimer = -1;
   private Thread pauseDetector;
@@ -95,7 +96,7 @@ public final class MasterSupervisor extends VerticleBase {
     });
     standby = new Standby(vertx, nodeId, new Catalog(clock), ha, keeper::observe, options.leaseMs());
     MessageConsumer<com.google.protobuf.Message> batches = vertx.eventBus().consumer(Addresses.standby(nodeId), msg -> {
-      if (active != null || !options.standby()) {
+      if (active != null || activating || !options.standby()) {
         msg.fail(io.kvcache.bus.BusErrors.NOT_MASTER, "this node is not a standby");
       } else {
         standby.onBatch(msg);
@@ -176,6 +177,7 @@ public final class MasterSupervisor extends VerticleBase {
     MasterFence fence = new MasterFence(lease.term(), nodeId, () -> live.get() && keeper.valid(),
         newer -> context.runOnContext(ignored -> supersededBy(newer)), ha.staleAtMaster);
     MasterRole role = new MasterRole(options, vertx, meters, clock, fence);
+    activating = true;
     LOG.info("node " + nodeId + " holds the master lease with term " + lease.term()
         + (withCopy ? "; restoring the copy of term " + copy.term() : "; starting empty"));
     vertx.executeBlocking(() -> withCopy ? role.restore(copy) : null, false)
@@ -191,6 +193,7 @@ public final class MasterSupervisor extends VerticleBase {
           return role.deploy(vertx, membership, metadataInstances, keeper::setSynced, ha);
         })
         .onComplete(ar -> {
+          activating = false;
           if (ar.failed() || activation != activations || !keeper.holding() || stopping) {
             LOG.warning("activation with term " + lease.term() + " abandoned: "
                 + (ar.failed() ? ar.cause().getMessage() : "lease lost"));

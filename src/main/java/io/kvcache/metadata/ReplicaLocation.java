@@ -13,12 +13,6 @@ import io.kvcache.proto.v1.ReplicaType;
 public record ReplicaLocation(long replicaId, ReplicaType type, ReplicaStatus status, String segmentName,
                               String nodeId, String endpoint, long offset, long size, long term) {
 
-  /** A location outside any master term (tests and tools). */
-  public ReplicaLocation(long replicaId, ReplicaType type, ReplicaStatus status, String segmentName, String nodeId,
-                         String endpoint, long offset, long size) {
-    this(replicaId, type, status, segmentName, nodeId, endpoint, offset, size, 0);
-  }
-
   public boolean isMemory() {
     return type == ReplicaType.MEMORY;
   }
@@ -33,9 +27,5 @@ public record ReplicaLocation(long replicaId, ReplicaType type, ReplicaStatus st
   public static ReplicaLocation of(ReplicaDescriptor d, long term) {
     return new ReplicaLocation(d.getReplicaId(), d.getType(), d.getStatus(), d.getSegmentName(), d.getNodeId(),
         d.getEndpoint(), d.getOffset(), d.getSize(), term);
-  }
-
-  public static ReplicaLocation of(ReplicaDescriptor d) {
-    return of(d, 0);
   }
 }
