@@ -28,6 +28,7 @@ public final class ClusterSetup {
   public static Future<Clustered> start(KvStoreOptions options) {
     ClusterOptions cluster = options.cluster();
     VertxOptions vertxOptions = new VertxOptions()
+        .setPreferNativeTransport(true) // epoll when it loads: Unix sockets with peer credentials
         .setEventBusOptions(new EventBusOptions()
             .setHost(cluster.host())
             .setPort(cluster.busPort())

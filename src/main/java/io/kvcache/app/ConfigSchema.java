@@ -31,6 +31,14 @@ public final class ConfigSchema {
   public static final ConfigKey GRPC_PORT = num("grpc_port", Kind.INT, 50051, 0, 65535, "gRPC port (0: any free port)");
   public static final ConfigKey GATEWAY_INSTANCES = num("gateway_instances", Kind.INT, 0, 0, 256,
       "GatewayVerticle instances sharing the gRPC port; 0 means one per event loop");
+  public static final ConfigKey GRPC_UDS_PATH = str("grpc_uds_path", "data/kvstore.sock",
+      "Unix socket of the gRPC endpoint for engines on this host (mode 0600; needs the native transport); empty: none");
+  public static final ConfigKey SHM_DIR = str("shm_dir", "/dev/shm",
+      "Directory of the shared-memory files same-host clients register (RegisterBuffer)");
+  public static final ConfigKey SHM_BUFFER_MAX_BYTES = key("shm_buffer_max_bytes", Kind.BYTES, 256 * GIB, 4096, 1L << 50,
+      null, "Largest shared buffer a same-host client may register");
+  public static final ConfigKey SHM_BUFFERS_PER_CONNECTION = num("shm_buffers_per_connection", Kind.INT, 16, 1, 4096,
+      "Most shared buffers one client connection may have registered at once");
   public static final ConfigKey METRICS_HOST = str("metrics_host", "127.0.0.1", "Address of /metrics and /health");
   public static final ConfigKey METRICS_PORT = num("metrics_port", Kind.INT, 9400, 0, 65535,
       "Port of /metrics and /health (0: any free port)");

@@ -2,6 +2,7 @@ package io.kvcache.app;
 
 import io.kvcache.cluster.ClusterOptions;
 import io.kvcache.gateway.GatewayOptions;
+import io.kvcache.gateway.ShmOptions;
 import io.kvcache.master.MasterOptions;
 import io.kvcache.replica.OffloadSettings;
 import io.kvcache.replica.ShardSettings;
@@ -49,8 +50,12 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
     @SuppressWarnings("unchecked") List<String> members = (List<String>) v.get(CLUSTER_MEMBERS.name());
     ClusterOptions cluster = new ClusterOptions(s(v, CLUSTER_NAME), s(v, CLUSTER_HOST), i(v, CLUSTER_PORT), members,
         i(v, CLUSTER_BUS_PORT), l(v, CLUSTER_HEARTBEAT_TIMEOUT_MS), l(v, REQUEST_TIMEOUT_MS));
+    String uds = s(v, GRPC_UDS_PATH);
     GatewayOptions gateway = new GatewayOptions(s(v, GRPC_HOST), i(v, GRPC_PORT), i(v, GATEWAY_INSTANCES),
-        l(v, MAX_VALUE_SIZE), i(v, MAX_KEY_SIZE), i(v, MAX_BATCH_SIZE), i(v, PUT_FULL_RETRIES), b(v, PROMOTION_ON_HIT));
+        l(v, MAX_VALUE_SIZE), i(v, MAX_KEY_SIZE), i(v, MAX_BATCH_SIZE), i(v, PUT_FULL_RETRIES), b(v, PROMOTION_ON_HIT),
+        uds.isEmpty() ? null : Path.of(uds).toAbsolutePath().normalize(),
+        new ShmOptions(Path.of(s(v, SHM_DIR)).toAbsolutePath().normalize(), l(v, SHM_BUFFER_MAX_BYTES),
+            i(v, SHM_BUFFERS_PER_CONNECTION)));
     ShardSettings shard = new ShardSettings(l(v, LEASE_TTL_MS), l(v, PUT_START_DISCARD_TIMEOUT_MS),
         l(v, PUT_START_RELEASE_TIMEOUT_MS), l(v, SOFT_PIN_DEFAULT_TTL_MS), l(v, SOFT_PIN_MAX_TTL_MS),
         l(v, MAX_VALUE_SIZE), MAX_REPLICAS);

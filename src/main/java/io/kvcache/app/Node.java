@@ -7,6 +7,7 @@ import io.kvcache.bus.ProtoCodec;
 import io.kvcache.bus.RemoteMetadata;
 import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.gateway.GatewayVerticle;
+import io.kvcache.gateway.grpc.BufferBudget;
 import io.kvcache.master.MasterRole;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.bus.MasterInfoRequest;
@@ -19,7 +20,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 
+import io.micrometer.core.instrument.Gauge;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -143,13 +147,36 @@ public final class Node {
       // port", which is how port 0 (any free port) still gives a single port for all the instances.
       int port = options.gateway().port() == 0 ? -1 : options.gateway().port();
       List<Future<String>> deployed = new ArrayList<>();
-      for (int i = 0; i < instances; i++) {
-        GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
-            options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown);
-        gateways.add(gateway);
-        deployed.add(vertx.deployVerticle(gateway));
+      // What all connections together may hold of received, unprocessed request bytes.
+      BufferBudget nodeBudget = new BufferBudget(Math.max(1L << 30, 4 * options.gateway().maxMessageSize()), null);
+      AtomicLong registeredBuffers = new AtomicLong();
+      Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
+          .description("Shared-memory buffers same-host clients have registered (mapped into this node)")
+          .register(meters);
+      Path unixSocket = options.gateway().unixSocket();
+      if (unixSocket != null && !vertx.isNativeTransportEnabled()) {
+        LOG.warning("the native (epoll) transport did not load (" + vertx.unavailableNativeTransportCause()
+            + "): serving gRPC on TCP only, not on " + unixSocket);
       }
-      return Future.all(deployed);
+      boolean withUnixSocket = unixSocket != null && vertx.isNativeTransportEnabled();
+      Future<Void> ready = withUnixSocket
+          ? vertx.executeBlocking(() -> {
+              UnixSocketPath.prepare(unixSocket);
+              return null;
+            }) : Future.succeededFuture();
+      return ready.compose(ignored -> {
+        for (int i = 0; i < instances; i++) {
+          GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
+              options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown,
+              nodeBudget, registeredBuffers);
+          gateways.add(gateway);
+          deployed.add(vertx.deployVerticle(gateway));
+        }
+        return Future.all(deployed);
+      }).compose(ignored -> !withUnixSocket ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+        UnixSocketPath.restrict(unixSocket);
+        return null;
+      }));
     }
   }
 

@@ -9,7 +9,7 @@ import io.kvcache.proto.v1.PutItem;
 import io.kvcache.proto.v1.ReplicateConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.streams.ReadStream;
+import io.kvcache.gateway.grpc.MessageStream;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +27,7 @@ final class BatchPutSink {
   private final int maxKeyBytes;
   private final int maxItems;
   private final long maxInFlightBytes;
-  private final ReadStream<BatchPutChunk> in;
+  private final MessageStream<BatchPutChunk> in;
   private final List<ErrorCode> codes = new ArrayList<>();
   private final Promise<BatchPutReply> done = Promise.promise();
   private String namespace;
@@ -39,7 +39,7 @@ final class BatchPutSink {
   private long bytesIn;
 
   BatchPutSink(PutFlow puts, long writer, int maxKeyBytes, int maxItems, long maxInFlightBytes,
-               ReadStream<BatchPutChunk> in) {
+               MessageStream<BatchPutChunk> in) {
     this.puts = puts;
     this.writer = writer;
     this.maxKeyBytes = maxKeyBytes;
@@ -96,6 +96,7 @@ final class BatchPutSink {
       }
     }
     if (acceptedKeys.isEmpty()) {
+      in.release(chunk);
       return;
     }
     long chunkBytes = bytes;
@@ -107,6 +108,7 @@ final class BatchPutSink {
       in.pause();
     }
     puts.put(writer, acceptedKeys, accepted, config).onComplete(ar -> {
+      in.release(chunk); // its values are in their segments now (or failed): the receive buffers may go
       for (int j = 0; j < acceptedAt.size(); j++) {
         codes.set(base + acceptedAt.get(j), ar.succeeded() ? ar.result()[j] : ErrorCode.INTERNAL_ERROR);
       }

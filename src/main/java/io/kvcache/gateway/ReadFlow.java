@@ -1,6 +1,6 @@
 package io.kvcache.gateway;
 
-import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
 import io.kvcache.metadata.KeyReplicas;
 import io.kvcache.metadata.ReplicaLocation;
 import io.kvcache.proto.v1.ErrorCode;
@@ -39,8 +39,11 @@ final class ReadFlow {
     return ssd;
   }
 
-  /** The bytes of one key ({@code key} encoded); fails with a TransferException carrying the key's error code. */
-  Future<ByteString> read(KeyReplicas listed, byte[] key, long leaseStartMs, long leaseTtlMs) {
+  /**
+   * The bytes of one key ({@code key} encoded), in a pooled direct buffer the caller owns; fails with a TransferException
+   * carrying the key's error code.
+   */
+  Future<ByteBuf> read(KeyReplicas listed, byte[] key, long leaseStartMs, long leaseTtlMs) {
     if (!listed.isOk()) {
       return Future.failedFuture(new DataTransfer.TransferException(listed.code(), "no readable replica"));
     }
@@ -48,7 +51,7 @@ final class ReadFlow {
       return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.INVALID_PARAMS, "value too large"));
     }
     ReplicaLocation memory = data.choose(listed.replicas());
-    Future<ByteString> bytes;
+    Future<ByteBuf> bytes;
     if (memory != null) {
       bytes = data.read(memory, 0, (int) listed.size());
     } else {
@@ -61,17 +64,22 @@ final class ReadFlow {
     return withinLease(bytes, leaseStartMs, leaseTtlMs);
   }
 
-  /** Fails with LEASE_EXPIRED if the bytes arrived after the lease ran out. */
-  Future<ByteString> withinLease(Future<ByteString> bytes, long leaseStartMs, long leaseTtlMs) {
-    return bytes.compose(b -> clock.nowMs() - leaseStartMs >= leaseTtlMs
-        ? Future.failedFuture(new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "lease expired during read"))
-        : Future.succeededFuture(b));
+  /** Fails with LEASE_EXPIRED (and frees the bytes) if they arrived after the lease ran out. */
+  Future<ByteBuf> withinLease(Future<ByteBuf> bytes, long leaseStartMs, long leaseTtlMs) {
+    return bytes.compose(b -> {
+      if (clock.nowMs() - leaseStartMs >= leaseTtlMs) {
+        b.release();
+        return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED,
+            "lease expired during read"));
+      }
+      return Future.succeededFuture(b);
+    });
   }
 
   /** Counts an SSD read and, with promotion on hit, copies the value back into DRAM (without delaying the reply). */
-  void servedFromSsd(byte[] key, ByteString bytes) {
+  void servedFromSsd(byte[] key, ByteBuf bytes) {
     metrics.ssdReads.increment();
-    metrics.ssdReadBytes.increment(bytes.size());
+    metrics.ssdReadBytes.increment(bytes.readableBytes());
     promoter.promote(key, bytes);
   }
 }

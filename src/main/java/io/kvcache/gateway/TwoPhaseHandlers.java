@@ -114,32 +114,31 @@ final class TwoPhaseHandlers {
     });
   }
 
-  Future<ReadSliceReply> readSlice(ReadSliceRequest r) {
+  Future<ValueReplies.SliceResult> readSlice(ReadSliceRequest r) {
     long start = reads.clock().nowMs();
     return leased("read_slice", r.getNamespace(), r.getKey()).compose(lists -> {
       KeyReplicas listed = lists.get(0);
       if (!listed.isOk()) {
-        return Future.succeededFuture(ReadSliceReply.newBuilder().setCode(listed.code()).build());
+        return Future.succeededFuture(slice(listed.code()));
       }
       ReplicaLocation replica = listed.replicas().stream()
           .filter(d -> d.replicaId() == r.getReplicaId()).findFirst().orElse(null);
       if (replica == null) {
-        return Future.succeededFuture(ReadSliceReply.newBuilder().setCode(ErrorCode.REPLICA_NOT_FOUND).build());
+        return Future.succeededFuture(slice(ErrorCode.REPLICA_NOT_FOUND));
       }
       if (r.getOffset() < 0 || r.getLength() <= 0 || r.getLength() > Integer.MAX_VALUE
           || r.getOffset() > listed.size() - r.getLength()) {
-        return Future.succeededFuture(ReadSliceReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+        return Future.succeededFuture(slice(ErrorCode.INVALID_PARAMS));
       }
-      return data.read(replica, r.getOffset(), (int) r.getLength()).transform(ar -> {
-        ErrorCode code = ar.failed() ? DataTransfer.codeOf(ar.cause())
-            : reads.clock().nowMs() - start >= lists.leaseTtlMs() ? ErrorCode.LEASE_EXPIRED : ErrorCode.OK;
-        ReadSliceReply.Builder reply = ReadSliceReply.newBuilder().setCode(code);
-        if (code == ErrorCode.OK) {
-          reply.setData(ar.result());
-        }
-        return Future.succeededFuture(reply.build());
-      });
+      return reads.withinLease(data.read(replica, r.getOffset(), (int) r.getLength()), start, lists.leaseTtlMs())
+          .transform(ar -> Future.succeededFuture(ar.succeeded()
+              ? new ValueReplies.SliceResult(ReadSliceReply.newBuilder().setCode(ErrorCode.OK).build(), ar.result())
+              : slice(DataTransfer.codeOf(ar.cause()))));
     });
+  }
+
+  private static ValueReplies.SliceResult slice(ErrorCode code) {
+    return new ValueReplies.SliceResult(ReadSliceReply.newBuilder().setCode(code).build(), null);
   }
 
   /** The readable replicas of one key under a read lease (an invalid key: INVALID_PARAMS, no lease). */

@@ -65,6 +65,19 @@ public final class DramSegment implements AutoCloseable {
     MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, target, to, length);
   }
 
+  /** Copies {@code target.remaining()} bytes at {@code offset} into {@code target} (e.g. a direct buffer: off-heap to off-heap). */
+  public void read(long offset, ByteBuffer target) {
+    int length = target.remaining();
+    checkRange(offset, length);
+    MemorySegment.ofBuffer(target).copyFrom(memory.asSlice(offset, length));
+  }
+
+  /** Copies {@code target.byteSize()} bytes at {@code offset} into {@code target}. */
+  public void read(long offset, MemorySegment target) {
+    checkRange(offset, target.byteSize());
+    MemorySegment.copy(memory, offset, target, 0, target.byteSize());
+  }
+
   public byte[] read(long offset, int length) {
     byte[] out = new byte[length];
     read(offset, out, 0, length);

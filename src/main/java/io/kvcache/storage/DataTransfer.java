@@ -2,7 +2,6 @@ package io.kvcache.storage;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import com.google.protobuf.UnsafeByteOperations;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.BusErrors;
 import io.kvcache.metadata.ReplicaLocation;
@@ -11,10 +10,13 @@ import io.kvcache.proto.bus.SliceRead;
 import io.kvcache.proto.bus.SliceWrite;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -71,14 +73,22 @@ public final class DataTransfer {
         });
   }
 
-  public Future<ByteString> read(ReplicaLocation replica, long offsetInValue, int length) {
+  /**
+   * Reads {@code length} bytes at {@code offsetInValue} of the replica into a pooled direct buffer (one copy out of a
+   * local segment); the caller owns the buffer and releases it.
+   */
+  public Future<ByteBuf> read(ReplicaLocation replica, long offsetInValue, int length) {
     long at = replica.offset() + offsetInValue;
     if (isLocal(replica)) {
+      ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(length, length);
       try {
-        return Future.succeededFuture(UnsafeByteOperations.unsafeWrap(local.read(at, length)));
+        local.read(at, out.nioBuffer(0, length));
+        return Future.succeededFuture(out.writerIndex(length));
       } catch (IndexOutOfBoundsException e) {
+        out.release();
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
       } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
+        out.release();
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
@@ -90,9 +100,41 @@ public final class DataTransfer {
             return Future.failedFuture(new TransferException(BusErrors.codeOf(ar.cause()), ar.cause().getMessage()));
           }
           SliceData reply = (SliceData) ar.result().body();
-          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture(reply.getData())
-              : Future.failedFuture(new TransferException(reply.getCode(), "remote read refused"));
+          if (reply.getCode() != ErrorCode.OK) {
+            return Future.failedFuture(new TransferException(reply.getCode(), "remote read refused"));
+          }
+          ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(reply.getData().size());
+          out.writeBytes(reply.getData().asReadOnlyByteBuffer());
+          return Future.succeededFuture(out);
         });
+  }
+
+  /**
+   * Copies {@code target.byteSize()} bytes at {@code offsetInValue} of the replica straight into {@code target} (e.g. a
+   * client's shared buffer): one memory copy from a local segment; a remote replica's bytes arrive first.
+   */
+  public Future<Void> readInto(ReplicaLocation replica, long offsetInValue, MemorySegment target) {
+    if (target.byteSize() > Integer.MAX_VALUE) {
+      return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, "read of " + target.byteSize()));
+    }
+    if (isLocal(replica)) {
+      try {
+        local.read(replica.offset() + offsetInValue, target);
+        return Future.succeededFuture();
+      } catch (IndexOutOfBoundsException e) {
+        return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
+      } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
+        return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
+      }
+    }
+    return read(replica, offsetInValue, (int) target.byteSize()).map(bytes -> {
+      try {
+        MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, target, 0, target.byteSize());
+      } finally {
+        bytes.release();
+      }
+      return null;
+    });
   }
 
   /** Prefers a memory replica in this node's segment, then the first memory replica; null if there is none. */

@@ -242,7 +242,9 @@ public final class TaskWorker extends VerticleBase {
           }
           ReplicationStart s = started.value();
           return data.read(s.source(), 0, (int) s.size())
-              .compose(bytes -> data.writeAll(s.targets(), 0, bytes))
+              .compose(bytes -> data.writeAll(s.targets(), 0,
+                      com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes.nioBuffer()))
+                  .onComplete(ignored -> bytes.release()))
               .compose(copied -> metadata.finishReplication(kind, true, client, key))
               .compose(code -> code == ErrorCode.OK ? Future.<Void>succeededFuture()
                   : Future.failedFuture(new DataTransfer.TransferException(code, "end refused")))
