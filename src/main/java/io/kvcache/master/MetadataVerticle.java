@@ -6,7 +6,6 @@ import io.kvcache.bus.MetadataMessages;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
 import io.kvcache.proto.bus.KeyResult;
-import io.kvcache.proto.bus.MetaCount;
 import io.kvcache.proto.bus.MetaKeys;
 import io.kvcache.proto.bus.MetaPutStart;
 import io.kvcache.proto.bus.MetaRemoveAll;
@@ -65,10 +64,8 @@ public final class MetadataVerticle extends VerticleBase {
             .map(results -> MetadataMessages.reply(results, 0));
       }
       case MetaKeys k -> keys(k);
-      case MetaRemoveAll r -> r.getByRegex()
-          ? metadata.removeByRegex(r.getNamespace(), r.getRegex(), r.getForce()).map(removed -> MetaCount.newBuilder()
-              .setCode(removed.code()).setCount(removed.isOk() ? removed.value() : 0).build())
-          : metadata.removeAll(r.getForce()).map(removed -> MetaCount.newBuilder().setCount(removed).build());
+      case MetaRemoveAll r -> (r.getByRegex() ? metadata.removeByRegex(r.getNamespace(), r.getRegex(), r.getForce())
+          : metadata.removeAll(r.getNamespace(), r.getAllNamespaces(), r.getForce())).map(MetadataMessages::count);
       case MetaWriteTarget w -> metadata.writeTarget(w.getWriter(), ObjectKey.of(w.getKey().toByteArray()),
           w.getReplicaId(), w.getOffset(), w.getLength()).map(target -> {
             KeyResult.Builder result = KeyResult.newBuilder().setCode(target.code());

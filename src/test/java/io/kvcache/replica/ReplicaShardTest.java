@@ -214,9 +214,9 @@ class ReplicaShardTest {
     }
     f.lease("k3");
     f.putStart("unfinished", 100);
-    assertEquals(9, MatchingRemoval.run(f.access(), k -> true, k -> true, false));
+    assertEquals(9, MatchingRemoval.run(f.access(), k -> true, false));
     assertTrue(f.exists("k3"));
-    assertEquals(1, MatchingRemoval.run(f.access(), k -> true, k -> true, true), "force takes the leased one, never the unfinished put");
+    assertEquals(1, MatchingRemoval.run(f.access(), k -> true, true), "force takes the leased one, never the unfinished put");
     assertNotNull(f.find("unfinished"));
   }
 
