@@ -14,6 +14,7 @@ import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.bus.UnmountSegment;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.kvcache.util.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -21,6 +22,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +33,7 @@ import java.util.logging.Logger;
  */
 public final class SegmentVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SegmentVerticle.class.getName());
+  private static final RateLimitedLog FAILURES = RateLimitedLog.of(LOG, Level.FINE);
   private static final long MOUNT_RETRY_MS = 500;
 
   private final StorageOptions options;
@@ -172,6 +175,9 @@ public final class SegmentVerticle extends VerticleBase {
       }
     } catch (IndexOutOfBoundsException e) {
       msg.reply(SliceData.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+    } catch (RuntimeException e) { // e.g. the segment closed under a late request while the node stops
+      FAILURES.log("slice request failed", () -> RateLimitedLog.describe(e));
+      msg.reply(SliceData.newBuilder().setCode(ErrorCode.TRANSFER_FAIL).build());
     }
   }
 }
