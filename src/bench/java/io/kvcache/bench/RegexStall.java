@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Issue 11: does a worst-case RemoveByRegex stall other clients? Fills a namespace with long keys, then has one
- * connection issue Gets back to back (a) alone and (b) while another connection runs a RemoveByRegex with a pattern near
+ * connection issue Gets back to back (a) alone, before and after, and (b) while another connection runs a RemoveByRegex with a pattern near
  * the program cap (2,003 RE2 instructions) that matches none of them, so it scans until its budget refuses it. Prints
  * Get latency percentiles for both, and the duration of the issue's nested-quantifier pattern over keys of 25 'a's and
  * a '!'.
@@ -63,6 +63,12 @@ public final class RegexStall {
             + "message=\"%s\"%n", WORST, keys, keyBytes, refused.getCode(), refused.getRemoved(),
         (System.nanoTime() - start) / 1e6, refused.getMessage());
     report("get_during_removal", during);
+    List<Long> after = new ArrayList<>();
+    long afterEnd = System.nanoTime() + (long) (baselineSeconds * 1e9);
+    while (System.nanoTime() < afterEnd) {
+      after.add(timedGet(reader));
+    }
+    report("get_alone_after", after);
     remover.removeAll(RemoveAllRequest.newBuilder().setAllNamespaces(true).setForce(true).build())
         .await(120, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
