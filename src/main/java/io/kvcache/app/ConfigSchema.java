@@ -90,6 +90,8 @@ public final class ConfigSchema {
       86_400_000L * 365, "Soft-pin TTL when a put enables the pin without one");
   public static final ConfigKey SOFT_PIN_MAX_TTL_MS = num("soft_pin_max_ttl_ms", Kind.LONG, 86_400_000, 0,
       86_400_000L * 365, "Largest soft-pin TTL a put may ask for");
+  public static final ConfigKey REGEX_REMOVAL_BUDGET_MS = num("regex_removal_budget_ms", Kind.LONG, 10_000, 1,
+      3_600_000, "Longest a RemoveByRegex may scan and match keys; past it the call removes nothing (BUDGET_EXCEEDED)");
 
   // --- storage-node liveness
   public static final ConfigKey HEARTBEAT_INTERVAL_MS = num("heartbeat_interval_ms", Kind.LONG, 1000, 10, 60_000,

@@ -67,7 +67,7 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
         b(v, OFFLOAD_FORCE_EVICT), Math.max(1, i(v, OFFLOAD_QUEUE_LIMIT) / 2));
     MasterOptions master = new MasterOptions(i(v, REPLICA_SHARDS), s(v, ALLOCATION_STRATEGY), shard, offload,
         i(v, OFFLOAD_QUEUE_LIMIT), d(v, EVICTION_HIGH_WATERMARK), d(v, EVICTION_RATIO), b(v, ALLOW_EVICT_SOFT_PINNED),
-        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS));
+        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS), l(v, REGEX_REMOVAL_BUDGET_MS));
     SsdOptions ssd = !b(v, ENABLE_OFFLOAD) ? null : new SsdOptions(
         new BucketStoreOptions(Path.of(s(v, SSD_DIR)), i(v, SSD_BUCKET_KEYS), l(v, SSD_BUCKET_BYTES),
             l(v, SSD_CAPACITY), d(v, SSD_HIGH_WATERMARK), d(v, SSD_LOW_WATERMARK),
