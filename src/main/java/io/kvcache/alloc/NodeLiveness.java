@@ -64,6 +64,14 @@ public final class NodeLiveness {
     sessions.remove(nodeId);
   }
 
+  /**
+   * Restarts every session's TTL at {@code nowMs}: the nodes could not reach this master until now (a promoted master
+   * whose address has just become known to the cluster), so silence before it says nothing about them.
+   */
+  public void restartAll(long nowMs) {
+    sessions.replaceAll((node, s) -> new Session(s.token, Math.max(s.lastSeenMs, nowMs)));
+  }
+
   /** Removes and returns the nodes silent for longer than the TTL. */
   public List<String> expire(long nowMs) {
     List<String> expired = new ArrayList<>();

@@ -40,6 +40,7 @@ public final class ClusterSetup {
   public static Future<Clustered> start(KvStoreOptions options) {
     ClusterOptions cluster = options.cluster();
     VertxOptions vertxOptions = new VertxOptions()
+        .setPreferNativeTransport(true) // epoll when it loads: Unix sockets with peer credentials
         .setEventBusOptions(new EventBusOptions()
             .setHost(cluster.host())
             .setPort(cluster.busPort())
@@ -57,7 +58,10 @@ public final class ClusterSetup {
         .with(vertxOptions)
         .withClusterManager(clusterManager)
         .buildClustered()
-        .map(vertx -> new Clustered(vertx, clusterManager));
+        .map(vertx -> {
+          vertx.exceptionHandler(new UnhandledExceptions());
+          return new Clustered(vertx, clusterManager);
+        });
   }
 
   static Config hazelcastConfig(ClusterOptions options) {
@@ -89,14 +93,16 @@ public final class ClusterSetup {
   }
 
   /**
-   * The master lease map: a copy on every member (up to Hazelcast's 6 backups; it is one small entry), the higher term
-   * winning a merge, and — with a quorum — "recently active" split-brain protection: an operation on the entry needs a
+   * The master lease map: a copy on every member (up to Hazelcast's 6 backups; it is one small entry), asynchronous so
+   * that a member that is frozen but not yet dropped from the cluster does not hold every renewal up for Hazelcast's
+   * backup timeout (which would fence the master for as long as any node sleeps; the master's validity lags one grant
+   * behind to cover a backup lost with a dying owner, see LeaseKeeper), the higher term winning a merge, and — with a quorum — "recently active" split-brain protection: an operation on the entry needs a
    * quorum of members heard from within the tolerance. The tolerance is shorter than the heartbeat timeout minus a lease
    * (and at least Hazelcast's 1 s heartbeat), so a master cut off with the entry's owner is refused renewals, and stops
    * serving, before the other side can drop it from the cluster and elect a successor.
    */
   private static void masterLease(Config cfg, ClusterOptions options) {
-    MapConfig lease = new MapConfig(LeaseStore.MAP).setBackupCount(6)
+    MapConfig lease = new MapConfig(LeaseStore.MAP).setBackupCount(0).setAsyncBackupCount(6)
         .setMergePolicyConfig(new MergePolicyConfig(HigherTermMergePolicy.class.getName(), 1));
     if (options.quorum() > 1) {
       long tolerance = Math.clamp(options.heartbeatTimeoutMs() - options.masterLeaseMs() - 1000, 1000,

@@ -9,6 +9,7 @@ import io.kvcache.bus.RemoteMetadata;
 import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.cluster.LeaseStore;
 import io.kvcache.gateway.GatewayVerticle;
+import io.kvcache.gateway.grpc.BufferBudget;
 import io.kvcache.master.HaMetrics;
 import io.kvcache.master.MasterRole;
 import io.kvcache.master.MasterSupervisor;
@@ -25,7 +26,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 
+import io.micrometer.core.instrument.Gauge;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -54,9 +58,10 @@ public final class Node {
   private final StorageRole storage;
   private final List<GatewayVerticle> gateways;
   private final AdminHttpVerticle admin;
+  private final Metadata remoteMetadata;
 
   private Node(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, MasterSupervisor master,
-               StorageRole storage, List<GatewayVerticle> gateways, AdminHttpVerticle admin) {
+               StorageRole storage, List<GatewayVerticle> gateways, AdminHttpVerticle admin, Metadata remoteMetadata) {
     this.options = options;
     this.vertx = vertx;
     this.nodeId = nodeId;
@@ -65,6 +70,7 @@ public final class Node {
     this.storage = storage;
     this.gateways = gateways;
     this.admin = admin;
+    this.remoteMetadata = remoteMetadata;
   }
 
   public static Future<Node> start(KvStoreOptions options) {
@@ -93,6 +99,7 @@ public final class Node {
     final MasterPresence presence;
     MasterSupervisor master;
     StorageRole storage;
+    Metadata remote;
     final List<GatewayVerticle> gateways = new ArrayList<>();
 
     Wiring(KvStoreOptions options, Vertx vertx, ClusterSetup.Clustered clustered, MeterRegistry meters) {
@@ -122,7 +129,7 @@ public final class Node {
               : Future.<StorageRole>succeededFuture())
           .compose(opened -> {
             storage = opened;
-            Metadata remote = new RemoteMetadata(new MasterCalls(vertx, presence, departures, presence, nodeId),
+            remote = new RemoteMetadata(new MasterCalls(vertx, presence, departures, presence, nodeId),
                 delivery, options.cluster().masterWaitMs());
             MasterSupervisor supervisor = master;
             Metadata metadata = new CurrentMetadata(() -> {
@@ -146,7 +153,7 @@ public final class Node {
                 options.node().metricsPort(), () -> gateways.stream().allMatch(GatewayVerticle::isReady)
                     && (storage == null || storage.isMounted()));
             return vertx.deployVerticle(admin)
-                .map(id -> new Node(options, vertx, nodeId, meters, master, storage, gateways, admin));
+                .map(id -> new Node(options, vertx, nodeId, meters, master, storage, gateways, admin, remote));
           });
     }
 
@@ -173,13 +180,39 @@ public final class Node {
       // port", which is how port 0 (any free port) still gives a single port for all the instances.
       int port = options.gateway().port() == 0 ? -1 : options.gateway().port();
       List<Future<String>> deployed = new ArrayList<>();
-      for (int i = 0; i < instances; i++) {
-        GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
-            options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown);
-        gateways.add(gateway);
-        deployed.add(vertx.deployVerticle(gateway));
+      // What all connections together may hold of received, unprocessed request bytes.
+      BufferBudget nodeBudget = new BufferBudget(Math.max(1L << 30, 4 * options.gateway().maxMessageSize()), null);
+      Gauge.builder("kvstore_gateway_request_bytes_held", nodeBudget, BufferBudget::heldBytes)
+          .description("Request bytes received by gRPC connections and not yet processed (capped per connection and node)")
+          .register(meters);
+      AtomicLong registeredBuffers = new AtomicLong();
+      Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
+          .description("Shared-memory buffers same-host clients have registered (mapped into this node)")
+          .register(meters);
+      Path unixSocket = options.gateway().unixSocket();
+      if (unixSocket != null && !vertx.isNativeTransportEnabled()) {
+        LOG.warning("the native (epoll) transport did not load (" + vertx.unavailableNativeTransportCause()
+            + "): serving gRPC on TCP only, not on " + unixSocket);
       }
-      return Future.all(deployed);
+      boolean withUnixSocket = unixSocket != null && vertx.isNativeTransportEnabled();
+      Future<Void> ready = withUnixSocket
+          ? vertx.executeBlocking(() -> {
+              UnixSocketPath.prepare(unixSocket);
+              return null;
+            }) : Future.succeededFuture();
+      return ready.compose(ignored -> {
+        for (int i = 0; i < instances; i++) {
+          GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
+              options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown,
+              nodeBudget, registeredBuffers);
+          gateways.add(gateway);
+          deployed.add(vertx.deployVerticle(gateway));
+        }
+        return Future.all(deployed);
+      }).compose(ignored -> !withUnixSocket ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+        UnixSocketPath.restrict(unixSocket);
+        return null;
+      }));
     }
   }
 
@@ -208,6 +241,14 @@ public final class Node {
   /** The master role's supervisor, or null when this node does not have the master role. */
   public MasterSupervisor masterSupervisor() {
     return master;
+  }
+
+  /**
+   * The metadata API over the event bus to the active master, wherever it runs: what this node's gateways use while it
+   * is not the active master itself.
+   */
+  public Metadata remoteMetadata() {
+    return remoteMetadata;
   }
 
   /** The storage role, or null when this node does not run it. */

@@ -1,6 +1,6 @@
 package io.kvcache.gateway;
 
-import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
 import io.kvcache.metadata.KeyReplicas;
 import io.kvcache.metadata.ReplicaLists;
 import io.kvcache.metadata.ReplicaLocation;
@@ -69,9 +69,9 @@ final class DiskBatches {
   }
 
   /** The bytes of SSD-only key {@code index}, lease-checked; its batch is released once all its keys are taken. */
-  Future<ByteString> read(int index, byte[] key, long leaseStartMs, long leaseTtlMs) {
+  Future<ByteBuf> read(int index, byte[] key, long leaseStartMs, long leaseTtlMs) {
     Slot slot = slots.get(index);
-    Future<ByteString> bytes = slot.load().loaded
+    Future<ByteBuf> bytes = slot.load().loaded
         .compose(batch -> reads.ssd().bytes(batch, slot.position(), slot.size()))
         .onSuccess(b -> reads.servedFromSsd(key, b))
         .onComplete(ignored -> {

@@ -11,12 +11,20 @@ package io.kvcache.gateway;
  * @param maxBatchSize most keys one batch call may carry
  * @param putFullRetries times a put that found no space waits for an eviction round and retries
  * @param promotionOnHit a read served from SSD also copies the object back into DRAM
+ * @param unixSocket path of the gRPC Unix socket for engines on this host (null: none)
+ * @param shm the shared buffers such engines register
+ * @param transport what one gRPC connection may cost the node
  */
 public record GatewayOptions(String host, int port, int instances, long maxValueSize, int maxKeySize, int maxBatchSize,
-                             int putFullRetries, boolean promotionOnHit) {
+                             int putFullRetries, boolean promotionOnHit, java.nio.file.Path unixSocket, ShmOptions shm,
+                             io.kvcache.gateway.grpc.TransportLimits transport) {
 
   /** gRPC message limit on both sides: the largest value plus room for the other fields. */
   public long maxMessageSize() {
+    return maxMessageSize(maxValueSize);
+  }
+
+  public static long maxMessageSize(long maxValueSize) {
     return maxValueSize + (1 << 20);
   }
 }

@@ -1,6 +1,7 @@
 package io.kvcache.gateway;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.netty.buffer.ByteBuf;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
 import io.kvcache.metadata.ReplicationKind;
@@ -31,18 +32,20 @@ final class Promoter {
     this.localSegment = localSegment;
   }
 
-  void promote(byte[] key, ByteString bytes) {
+  /** Copies {@code bytes} (not taken: the promotion keeps its own reference while it writes) back into DRAM. */
+  void promote(byte[] key, ByteBuf bytes) {
     if (!enabled) {
       return;
     }
+    ByteBuf mine = bytes.retainedDuplicate();
     ObjectKey k = ObjectKey.of(key);
     metadata.startReplication(ReplicationKind.PROMOTE, client, k, "", List.of(localSegment)).compose(started -> {
       if (!started.isOk() || started.value().targets().isEmpty()) {
         return Future.succeededFuture();
       }
-      return data.write(started.value().targets().get(0), 0, bytes)
+      return data.write(started.value().targets().get(0), 0, UnsafeByteOperations.unsafeWrap(mine.nioBuffer()))
           .compose(written -> metadata.finishReplication(ReplicationKind.PROMOTE, true, client, k))
           .recover(failure -> metadata.finishReplication(ReplicationKind.PROMOTE, false, client, k));
-    });
+    }).onComplete(ignored -> mine.release());
   }
 }

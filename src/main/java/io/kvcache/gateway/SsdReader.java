@@ -12,13 +12,13 @@ import io.kvcache.proto.bus.SsdReadBuffer;
 import io.kvcache.proto.bus.SsdReleaseBuffers;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.storage.DataTransfer;
-import io.kvcache.ssd.load.LoadBuffers;
 import io.kvcache.ssd.SsdNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -67,27 +67,35 @@ final class SsdReader {
         });
   }
 
-  /** The bytes of object {@code i} of a loaded batch. */
-  Future<ByteString> bytes(Loaded batch, int i, long size) {
+  /** The bytes of object {@code i} of a loaded batch, copied once into a pooled direct buffer the caller owns. */
+  Future<ByteBuf> bytes(Loaded batch, int i, long size) {
     if (batch.codes()[i] != ErrorCode.OK) {
       return Future.failedFuture(new DataTransfer.TransferException(batch.codes()[i], "not loaded"));
     }
+    if (size < 0 || size > Integer.MAX_VALUE) {
+      return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.INVALID_PARAMS, "size " + size));
+    }
     SsdNode local = localSsd(batch.node());
     if (local != null) {
-      LoadBuffers.Batch slots = local.buffers().get(batch.batchId(), owner);
-      if (slots == null) {
+      ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer((int) size, (int) size);
+      ErrorCode copied = local.buffers().copyOut(batch.batchId(), owner, i, out.nioBuffer(0, (int) size));
+      if (copied != ErrorCode.OK) {
+        out.release();
         return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "batch reclaimed"));
       }
-      MemorySegment slot = slots.slot(i).asSlice(0, size);
-      return Future.succeededFuture(ByteString.copyFrom(slot.asByteBuffer()));
+      return Future.succeededFuture(out.writerIndex((int) size));
     }
     SsdReadBuffer read = SsdReadBuffer.newBuilder().setBatchId(batch.batchId()).setOwner(owner).setIndex(i)
         .setSize(size).build();
     return vertx.eventBus().<Message>request(Addresses.ssd(batch.node()), read, delivery)
         .transform(ar -> {
           ErrorCode code = ar.failed() ? BusErrors.codeOf(ar.cause()) : ((SsdBufferBytes) ar.result().body()).getCode();
-          return code == ErrorCode.OK ? Future.succeededFuture(((SsdBufferBytes) ar.result().body()).getValue())
-              : Future.failedFuture(new DataTransfer.TransferException(code, "SSD read"));
+          if (code != ErrorCode.OK) {
+            return Future.failedFuture(new DataTransfer.TransferException(code, "SSD read"));
+          }
+          ByteString value = ((SsdBufferBytes) ar.result().body()).getValue();
+          return Future.succeededFuture(ByteBufAllocator.DEFAULT.directBuffer(value.size())
+              .writeBytes(value.asReadOnlyByteBuffer()));
         });
   }
 
@@ -103,7 +111,7 @@ final class SsdReader {
   }
 
   /** Load, take the bytes, release: one object. */
-  Future<ByteString> readOne(String ssdNode, byte[] key, long size) {
+  Future<ByteBuf> readOne(String ssdNode, byte[] key, long size) {
     return load(ssdNode, List.of(key), new long[] {size})
         .compose(batch -> bytes(batch, 0, size).onComplete(ignored -> release(batch)));
   }

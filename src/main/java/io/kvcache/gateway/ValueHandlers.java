@@ -1,11 +1,10 @@
 package io.kvcache.gateway;
 
 import io.kvcache.gateway.grpc.CallContext;
+import io.kvcache.gateway.grpc.MessageStream;
 import io.kvcache.gateway.grpc.ResponseStream;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
-import io.kvcache.metadata.ReplicaLists;
-import io.kvcache.proto.v1.BatchGetChunk;
 import io.kvcache.proto.v1.BatchGetRequest;
 import io.kvcache.proto.v1.BatchPutChunk;
 import io.kvcache.proto.v1.BatchPutReply;
@@ -14,11 +13,9 @@ import io.kvcache.proto.v1.GetReply;
 import io.kvcache.proto.v1.GetRequest;
 import io.kvcache.proto.v1.PutReply;
 import io.kvcache.proto.v1.PutRequest;
-import io.kvcache.metadata.KeyReplicas;
 import io.kvcache.replica.KeyCodec;
 import io.kvcache.storage.DataTransfer;
 import io.vertx.core.Future;
-import io.vertx.core.streams.ReadStream;
 import io.vertx.grpc.server.StatusException;
 
 import java.util.List;
@@ -33,7 +30,7 @@ final class ValueHandlers {
   /** Bytes of values a BatchPut may have in flight before its stream is paused. */
   private static final long BATCH_PUT_IN_FLIGHT_BYTES = 64L << 20;
   /** Reads a BatchGet keeps in flight, and the size its chunks aim for. */
-  private static final int BATCH_GET_WINDOW = 8;
+  private static final int BATCH_GET_WINDOW = 16;
   private static final long BATCH_GET_CHUNK_BYTES = 4L << 20;
 
   private final GatewayOptions options;
@@ -69,10 +66,11 @@ final class ValueHandlers {
     });
   }
 
-  Future<GetReply> get(CallContext call, GetRequest r) {
+  Future<ValueReplies.GetResult> get(CallContext call, GetRequest r) {
     if (KeyCodec.validate(r.getNamespace(), r.getKey(), options.maxKeySize()) != null) {
       metrics.record("get", 1, 1);
-      return Future.succeededFuture(GetReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+      return Future.succeededFuture(new ValueReplies.GetResult(
+          GetReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build(), null));
     }
     long start = reads.clock().nowMs();
     ObjectKey key = ObjectKey.of(r.getNamespace(), r.getKey());
@@ -81,17 +79,18 @@ final class ValueHandlers {
             .transform(ar -> {
               GetReply.Builder reply = GetReply.newBuilder().setLeaseTtlMs(lists.leaseTtlMs());
               if (ar.succeeded()) {
-                metrics.bytesOut.increment(ar.result().size());
-                reply.setCode(ErrorCode.OK).setValue(ar.result());
+                metrics.bytesOut.increment(ar.result().readableBytes());
+                reply.setCode(ErrorCode.OK);
               } else {
                 reply.setCode(DataTransfer.codeOf(ar.cause()));
               }
               metrics.record("get", 1, ar.succeeded() ? 0 : 1);
-              return Future.succeededFuture(reply.build());
+              return Future.succeededFuture(new ValueReplies.GetResult(reply.build(),
+                  ar.succeeded() ? ar.result() : null));
             }));
   }
 
-  Future<BatchPutReply> batchPut(CallContext call, ReadStream<BatchPutChunk> chunks) {
+  Future<BatchPutReply> batchPut(CallContext call, MessageStream<BatchPutChunk> chunks) {
     BatchPutSink sink = new BatchPutSink(puts, call.client(), options.maxKeySize(), options.maxBatchSize(),
         BATCH_PUT_IN_FLIGHT_BYTES, chunks);
     return sink.run().onSuccess(reply -> {
@@ -100,7 +99,7 @@ final class ValueHandlers {
     });
   }
 
-  void batchGet(CallContext call, BatchGetRequest r, ResponseStream<BatchGetChunk> out) {
+  void batchGet(CallContext call, BatchGetRequest r, ResponseStream<ValueReplies.Chunk> out) {
     KeyBatch batch;
     try {
       batch = Validation.checkedBatch(options, r.getNamespace(), r.getKeysList());
@@ -108,38 +107,16 @@ final class ValueHandlers {
       out.fail(e.status(), e.message());
       return;
     }
-    long start = reads.clock().nowMs();
-    metadata.replicas(batch.keys).onComplete(ar -> {
-      if (ar.failed()) {
-        out.fail(io.vertx.grpc.common.GrpcStatus.INTERNAL, String.valueOf(ar.cause().getMessage()));
-        return;
-      }
-      ReplicaLists lists = inCallOrder(batch, ar.result());
-      byte[][] keys = new byte[batch.size()][];
-      for (int j = 0; j < batch.keys.size(); j++) {
-        keys[batch.positions[j]] = batch.keys.get(j).encoded();
-      }
-      BatchGetStream[] stream = new BatchGetStream[1];
-      stream[0] = new BatchGetStream(reads, out, lists, keys, start, BATCH_GET_WINDOW, BATCH_GET_CHUNK_BYTES,
-          () -> {
-            metrics.record("batch_get", lists.size(), lists.size() - stream[0].hits());
-            metrics.bytesOut.increment(stream[0].bytesOut());
-          });
-      stream[0].pump();
-    });
-  }
-
-  /** The replica lists of a batch's valid keys, put back among its refused keys, in call order. */
-  private static ReplicaLists inCallOrder(KeyBatch batch, ReplicaLists listed) {
-    KeyReplicas[] all = new KeyReplicas[batch.size()];
-    for (int i = 0; i < all.length; i++) {
-      if (batch.codes[i] != null) {
-        all[i] = KeyReplicas.failed(batch.codes[i]);
-      }
+    List<ObjectKey> keys = new java.util.ArrayList<>(java.util.Collections.nCopies(batch.size(), (ObjectKey) null));
+    for (int j = 0; j < batch.keys.size(); j++) {
+      keys.set(batch.positions[j], batch.keys.get(j));
     }
-    for (int j = 0; j < listed.size(); j++) {
-      all[batch.positions[j]] = listed.get(j);
-    }
-    return new ReplicaLists(all, listed.leaseTtlMs());
+    BatchGetStream[] stream = new BatchGetStream[1];
+    stream[0] = new BatchGetStream(metadata, reads, out, keys, batch.codes, BATCH_GET_WINDOW, BATCH_GET_CHUNK_BYTES,
+        () -> {
+          metrics.record("batch_get", batch.size(), batch.size() - stream[0].hits());
+          metrics.bytesOut.increment(stream[0].bytesOut());
+        });
+    stream[0].pump();
   }
 }

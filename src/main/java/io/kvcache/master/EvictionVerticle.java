@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  * Drives eviction on the master: checks every {@code eviction_check_interval_ms} whether DRAM use passed the high
  * watermark or a put found no space, and runs one {@link EvictionRound} at a time on a worker thread (the round scans
  * every shard a slice at a time, so the shards keep serving). Puts that found the store full ask on
- * {@link Addresses#EVICT} and get the outcome of the next round. A round that frees nothing backs off (up to a second)
+ * {@link Addresses#evict} and get the outcome of the next round. A round that frees nothing backs off (up to a second)
  * instead of rescanning every tick.
  */
 public final class EvictionVerticle extends VerticleBase {

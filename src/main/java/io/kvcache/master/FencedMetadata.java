@@ -12,6 +12,7 @@ import io.kvcache.metadata.ReplicationStart;
 import io.kvcache.metadata.TaskInfo;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.BulkRemoval;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 
@@ -82,12 +83,13 @@ final class FencedMetadata implements Metadata {
   }
 
   @Override
-  public Future<Long> removeAll(boolean force) {
-    return fenced(() -> delegate.removeAll(force), r -> r.removeAll(force));
+  public Future<BulkRemoval> removeAll(String namespace, boolean allNamespaces, boolean force) {
+    return fenced(() -> delegate.removeAll(namespace, allNamespaces, force),
+        r -> r.removeAll(namespace, allNamespaces, force));
   }
 
   @Override
-  public Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force) {
+  public Future<BulkRemoval> removeByRegex(String namespace, String regex, boolean force) {
     return fenced(() -> delegate.removeByRegex(namespace, regex, force), r -> r.removeByRegex(namespace, regex, force));
   }
 

@@ -3,6 +3,7 @@ package io.kvcache.master;
 import io.kvcache.cluster.LeaseStore;
 import io.kvcache.ha.LeaseRules;
 import io.kvcache.ha.LeaseState;
+import io.kvcache.ha.LeaseValidity;
 import io.kvcache.util.Tokens;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -18,11 +19,10 @@ import java.util.logging.Logger;
  * This node's side of the master lease: tries to acquire it while it does not hold it, renews it while it does, and
  * knows — synchronously, from the monotonic clock — whether it may serve right now.
  *
- * <p>Self-fencing: the lease is valid until {@code send time of the last successful renewal + lease − margin}. The owner
- * of the lease entry sets its expiry at its own {@code now + lease}, and its now is after our send time, so this node
- * stops serving before any successor can be granted the lease; the margin covers a difference in clock rates and the
- * renewal's flight. A node that was paused (SIGSTOP, a long GC) finds its validity gone the moment it runs again,
- * whatever it was in the middle of, and the next renewal tells it whether it still holds the lease.
+ * <p>Self-fencing ({@link LeaseValidity}): the lease is valid until {@code send time of a grant + lease − margin}, a
+ * grant counting once the next renewal has been answered; so this node stops serving before any successor can be
+ * granted the lease. A node that was paused (SIGSTOP, a long GC) finds its validity gone the moment it runs again,
+ * whatever it was in the middle of, and the next renewals tell it whether it still holds the lease.
  *
  * <p>Confined to one Vert.x context (the supervisor's); {@link #valid()} and {@link #term()} may be read from any
  * thread.
@@ -42,14 +42,13 @@ final class LeaseKeeper {
 
   private final LeaseStore store;
   private final String nodeId;
-  private final long validForNanos;
   private final long renewEveryNanos;
   private long lastSentNanos;
   private final Context context;
   private final Events events;
   private volatile boolean holding;
   private volatile long term;
-  private volatile long validUntilNanos;
+  private final LeaseValidity validity;
   private long knownMaxTerm;
   private boolean inFlight;
   private long generation; // bumped when the node drops the lease itself: answers to older calls are ignored
@@ -57,7 +56,8 @@ final class LeaseKeeper {
   LeaseKeeper(LeaseStore store, String nodeId, Context context, Events events) {
     this.store = store;
     this.nodeId = nodeId;
-    this.validForNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, store.leaseMs() - SAFETY_MARGIN_MS));
+    this.validity = new LeaseValidity(TimeUnit.MILLISECONDS.toNanos(Math.max(1, store.leaseMs() - SAFETY_MARGIN_MS)),
+        System.nanoTime());
     this.renewEveryNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, store.leaseMs() / 5));
     this.context = context;
     this.events = events;
@@ -65,7 +65,7 @@ final class LeaseKeeper {
 
   /** True while this node holds the lease and its validity has not run out. */
   boolean valid() {
-    return holding && System.nanoTime() - validUntilNanos < 0;
+    return holding && validity.validAt(System.nanoTime());
   }
 
   boolean holding() {
@@ -115,7 +115,9 @@ final class LeaseKeeper {
       }
       if (renewing) {
         if (d.granted()) {
-          validUntilNanos = Math.max(validUntilNanos, sent + validForNanos);
+          if (validity.granted(sent)) {
+            tick(true); // the confirming grant, at once
+          }
         } else {
           dropLocally();
           events.lost(d.current());
@@ -123,8 +125,9 @@ final class LeaseKeeper {
       } else if (d.granted()) {
         holding = true;
         term = d.current().term();
-        validUntilNanos = sent + validForNanos;
+        validity.granted(sent);
         events.granted(d.current());
+        tick(true); // valid once a renewal confirms the grant
       } else {
         events.seen(d.current());
       }
@@ -137,7 +140,7 @@ final class LeaseKeeper {
    * resumes with its state) or someone else does (it steps down).
    */
   void suspend() {
-    validUntilNanos = System.nanoTime();
+    validity.reset(System.nanoTime()); // what was granted before the merge confirms nothing after it
     generation++;
     inFlight = false;
   }
@@ -145,7 +148,7 @@ final class LeaseKeeper {
   /** Stops holding without telling the cluster (the node steps down). */
   void dropLocally() {
     holding = false;
-    validUntilNanos = System.nanoTime();
+    validity.reset(System.nanoTime());
     generation++;
     inFlight = false;
   }

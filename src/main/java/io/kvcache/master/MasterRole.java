@@ -77,7 +77,7 @@ public final class MasterRole {
     LocalMetadata local = new LocalMetadata(shards, segments, board, () -> vertx.eventBus()
         .<com.google.protobuf.Message>request(Addresses.evict(fence.nodeId()), EvictRequest.getDefaultInstance(), evictAsk)
         .transform(ar -> Future.succeededFuture(ar.succeeded() && ((EvictReply) ar.result().body()).getFreed())),
-        vertx, fence.term());
+        vertx, options.regexRemovalBudgetMs(), fence.term());
     this.metadata = new FencedMetadata(local, fence.serving());
   }
 

@@ -31,7 +31,7 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * Storage nodes' segments and liveness on the event bus ({@link Addresses#MOUNTS}): a node mounts (receiving a session
+ * Storage nodes' segments and liveness on the event bus ({@link Addresses#mounts}): a node mounts (receiving a session
  * token), heart-beats, drains and unmounts here. Also answers {@link Addresses#MASTER_INFO}.
  *
  * <p>One membership truth: a node must be a member of this master's cluster to mount or to stay mounted — a node that
@@ -95,10 +95,15 @@ public final class MountVerticle extends VerticleBase {
       known.add(s.nodeId());
     }
     known.stream().filter(n -> !membership.isMember(n)).forEach(n -> dropNode(n, "is not in the cluster"));
-    long checkEvery = Math.max(10, Math.min(1000, options.clientLiveTtlMs() / 4));
-    expiryTimer = vertx.setPeriodic(checkEvery, id ->
-        liveness.expire(clock.nowMs()).forEach(n -> dropNode(n, "stopped heart-beating")));
-    return Future.all(mounts.completion(), info.completion());
+    // Liveness counts from the moment nodes can reach us: registering the address with the cluster may take a while
+    // (a promoted master whose predecessor is frozen but still a member), and sessions it restored must not expire
+    // for silence they could not help.
+    return Future.all(mounts.completion(), info.completion()).onSuccess(ignored -> {
+      liveness.restartAll(clock.nowMs());
+      long checkEvery = Math.max(10, Math.min(1000, options.clientLiveTtlMs() / 4));
+      expiryTimer = vertx.setPeriodic(checkEvery, id ->
+          liveness.expire(clock.nowMs()).forEach(n -> dropNode(n, "stopped heart-beating")));
+    });
   }
 
   @Override

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The active master's side of the hot standby. A standby asks on {@link Addresses#REPLICATION}; the master starts
+ * The active master's side of the hot standby. A standby asks on {@link Addresses#replication}; the master starts
  * recording its op log (if it was not already), sends a snapshot of its state (registry, sessions, SSDs, then every
  * published object, a shard slice at a time, from a worker thread, each chunk acknowledged before the next), and then
  * streams the log from where the snapshot began: batches of up to {@value #BATCH_RECORDS} records with their

@@ -29,7 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The master's end of the one task channel ({@link Addresses#TASKS}): storage nodes fetch their tasks (offloads,
+ * The master's end of the one task channel ({@link Addresses#tasks}): storage nodes fetch their tasks (offloads,
  * deletions, copies and moves), report outcomes, and report their SSD contents (re-registration after a restart, and
  * keys their SSD evicted). Every call must carry the node's session token; an outcome is applied only if its task was
  * handed to that node with that task token — otherwise it is refused and counted, and nothing changes. Tasks past their

@@ -2,6 +2,7 @@ package io.kvcache.metadata;
 
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.BulkRemoval;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 
@@ -53,12 +54,12 @@ public final class CurrentMetadata implements Metadata {
   }
 
   @Override
-  public Future<Long> removeAll(boolean force) {
-    return pick.get().removeAll(force);
+  public Future<BulkRemoval> removeAll(String namespace, boolean allNamespaces, boolean force) {
+    return pick.get().removeAll(namespace, allNamespaces, force);
   }
 
   @Override
-  public Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force) {
+  public Future<BulkRemoval> removeByRegex(String namespace, String regex, boolean force) {
     return pick.get().removeByRegex(namespace, regex, force);
   }
 

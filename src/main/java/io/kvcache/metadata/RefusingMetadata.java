@@ -2,6 +2,7 @@ package io.kvcache.metadata;
 
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.BulkRemoval;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 
@@ -68,13 +69,13 @@ public final class RefusingMetadata implements Metadata {
   }
 
   @Override
-  public Future<Long> removeAll(boolean force) {
-    return Future.failedFuture(new IllegalStateException("metadata unavailable: " + code));
+  public Future<BulkRemoval> removeAll(String namespace, boolean allNamespaces, boolean force) {
+    return Future.succeededFuture(BulkRemoval.refused(code, "metadata unavailable: " + code));
   }
 
   @Override
-  public Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force) {
-    return Future.succeededFuture(Result.fail(code));
+  public Future<BulkRemoval> removeByRegex(String namespace, String regex, boolean force) {
+    return Future.succeededFuture(BulkRemoval.refused(code, "metadata unavailable: " + code));
   }
 
   @Override

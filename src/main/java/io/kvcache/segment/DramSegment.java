@@ -60,9 +60,28 @@ public final class DramSegment implements AutoCloseable {
     memory.asSlice(offset, length).copyFrom(MemorySegment.ofBuffer(source));
   }
 
+  /** Sets {@code [offset, offset+length)} to zero. */
+  public void zero(long offset, long length) {
+    checkRange(offset, length);
+    memory.asSlice(offset, length).fill((byte) 0);
+  }
+
   public void read(long offset, byte[] target, int to, int length) {
     checkRange(offset, length);
     MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, target, to, length);
+  }
+
+  /** Copies {@code target.remaining()} bytes at {@code offset} into {@code target} (e.g. a direct buffer: off-heap to off-heap). */
+  public void read(long offset, ByteBuffer target) {
+    int length = target.remaining();
+    checkRange(offset, length);
+    MemorySegment.ofBuffer(target).copyFrom(memory.asSlice(offset, length));
+  }
+
+  /** Copies {@code target.byteSize()} bytes at {@code offset} into {@code target}. */
+  public void read(long offset, MemorySegment target) {
+    checkRange(offset, target.byteSize());
+    MemorySegment.copy(memory, offset, target, 0, target.byteSize());
   }
 
   public byte[] read(long offset, int length) {

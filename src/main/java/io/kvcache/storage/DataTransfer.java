@@ -2,7 +2,6 @@ package io.kvcache.storage;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import com.google.protobuf.UnsafeByteOperations;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.BusErrors;
 import io.kvcache.bus.Departures;
@@ -11,12 +10,17 @@ import io.kvcache.metadata.ReplicaLocation;
 import io.kvcache.proto.bus.SliceData;
 import io.kvcache.proto.bus.SliceRead;
 import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,6 +34,9 @@ import java.util.List;
  * <p>Thread-safe (stateless apart from what it was given); local copies run on the caller's thread.
  */
 public final class DataTransfer {
+  /** Zero-fills up to this size run on the caller's thread. */
+  static final long ZERO_INLINE_BYTES = 1 << 20;
+
   private final Vertx vertx;
   private final DeliveryOptions options;
   private final String nodeId;
@@ -66,12 +73,34 @@ public final class DataTransfer {
     return Future.all(replicas.stream().map(r -> write(r, offsetInValue, data)).toList()).mapEmpty();
   }
 
+  /** Refuses a write into this node's segment granted by a master older than the newest this node knows. */
+  private TransferException fencedLocally(ReplicaLocation replica) {
+    return session != null && !session.admit(replica.term())
+        ? new TransferException(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE,
+            "write granted by a replaced master (term " + replica.term() + ")")
+        : null;
+  }
+
+  /** A request to the segment of {@code replica}'s node, failed the moment that node leaves the cluster. */
+  private Future<SliceData> toSegment(ReplicaLocation replica, Message request, DeliveryOptions sent, String what) {
+    return departures.guard(replica.nodeId(),
+            vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, sent))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(new TransferException(failureCode(ar.cause()), ar.cause().getMessage()));
+          }
+          SliceData reply = (SliceData) ar.result().body();
+          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture(reply)
+              : Future.failedFuture(new TransferException(reply.getCode(), "remote " + what + " refused"));
+        });
+  }
+
   public Future<Void> write(ReplicaLocation replica, long offsetInValue, ByteString data) {
     long at = replica.offset() + offsetInValue;
     if (isLocal(replica)) {
-      if (session != null && !session.admit(replica.term())) {
-        return Future.failedFuture(new TransferException(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE,
-            "write granted by a replaced master (term " + replica.term() + ")"));
+      TransferException fenced = fencedLocally(replica);
+      if (fenced != null) {
+        return Future.failedFuture(fenced);
       }
       try {
         local.write(at, data.asReadOnlyByteBuffer());
@@ -83,47 +112,117 @@ public final class DataTransfer {
       }
     }
     SliceWrite request = SliceWrite.newBuilder().setSegment(replica.segmentName()).setOffset(at).setData(data).build();
-    DeliveryOptions withTerm = Fencing.stamped(options, replica.term(), nodeId);
-    return departures.guard(replica.nodeId(),
-            vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, withTerm))
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(new TransferException(failureCode(ar.cause()), ar.cause().getMessage()));
-          }
-          SliceData reply = (SliceData) ar.result().body();
-          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture()
-              : Future.failedFuture(new TransferException(reply.getCode(), "remote write refused"));
-        });
+    return toSegment(replica, request, Fencing.stamped(options, replica.term(), nodeId), "write").mapEmpty();
   }
 
-  public Future<ByteString> read(ReplicaLocation replica, long offsetInValue, int length) {
+  /**
+   * Zero-fills every memory replica, whole: for replicas a client will write itself (two-phase put, client-driven copy
+   * and move), so that bytes it never writes read as zeros, never as what the memory held before. Fails with the first
+   * error code.
+   */
+  public Future<Void> zeroAll(List<ReplicaLocation> replicas) {
+    List<Future<Void>> zeroed = new ArrayList<>(replicas.size());
+    for (ReplicaLocation r : replicas) {
+      if (r.isMemory()) {
+        zeroed.add(zero(r));
+      }
+    }
+    return Future.all(zeroed).mapEmpty();
+  }
+
+  private Future<Void> zero(ReplicaLocation replica) {
+    if (isLocal(replica)) {
+      TransferException fenced = fencedLocally(replica);
+      return fenced != null ? Future.failedFuture(fenced) : zeroed(vertx, local, replica.offset(), replica.size());
+    }
+    SliceZero request = SliceZero.newBuilder().setSegment(replica.segmentName()).setOffset(replica.offset())
+        .setLength(replica.size()).build();
+    return toSegment(replica, request, Fencing.stamped(options, replica.term(), nodeId), "zero-fill").mapEmpty();
+  }
+
+  /**
+   * Zeroes {@code [offset, +length)} of {@code segment}: inline up to {@link #ZERO_INLINE_BYTES} (a few tens of
+   * microseconds), on a worker thread above, so a 64 MiB fill never holds an event loop.
+   */
+  static Future<Void> zeroed(Vertx vertx, DramSegment segment, long offset, long length) {
+    if (length <= ZERO_INLINE_BYTES) {
+      try {
+        segment.zero(offset, length);
+        return Future.succeededFuture();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(zeroFailure(e));
+      }
+    }
+    return vertx.<Void>executeBlocking(() -> {
+      segment.zero(offset, length);
+      return null;
+    }, false).recover(e -> Future.failedFuture(zeroFailure(e)));
+  }
+
+  private static TransferException zeroFailure(Throwable e) {
+    return e instanceof IndexOutOfBoundsException ? new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage())
+        : new TransferException(ErrorCode.TRANSFER_FAIL, String.valueOf(e.getMessage())); // closed: shutting down
+  }
+
+  /**
+   * Reads {@code length} bytes at {@code offsetInValue} of the replica into a pooled direct buffer (one copy out of a
+   * local segment); the caller owns the buffer and releases it.
+   */
+  public Future<ByteBuf> read(ReplicaLocation replica, long offsetInValue, int length) {
     long at = replica.offset() + offsetInValue;
     if (isLocal(replica)) {
+      ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(length, length);
       try {
-        return Future.succeededFuture(UnsafeByteOperations.unsafeWrap(local.read(at, length)));
+        local.read(at, out.nioBuffer(0, length));
+        return Future.succeededFuture(out.writerIndex(length));
+      } catch (IndexOutOfBoundsException e) {
+        out.release();
+        return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
+      } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
+        out.release();
+        return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
+      }
+    }
+    SliceRead request = SliceRead.newBuilder().setSegment(replica.segmentName()).setOffset(at).setLength(length)
+        .build();
+    return toSegment(replica, request, options, "read").map(reply -> {
+      ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(reply.getData().size());
+      out.writeBytes(reply.getData().asReadOnlyByteBuffer());
+      return out;
+    });
+  }
+
+  /**
+   * Copies {@code target.byteSize()} bytes at {@code offsetInValue} of the replica straight into {@code target} (e.g. a
+   * client's shared buffer): one memory copy from a local segment; a remote replica's bytes arrive first.
+   */
+  public Future<Void> readInto(ReplicaLocation replica, long offsetInValue, MemorySegment target) {
+    if (target.byteSize() > Integer.MAX_VALUE) {
+      return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, "read of " + target.byteSize()));
+    }
+    if (isLocal(replica)) {
+      try {
+        local.read(replica.offset() + offsetInValue, target);
+        return Future.succeededFuture();
       } catch (IndexOutOfBoundsException e) {
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
       } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    SliceRead request = SliceRead.newBuilder().setSegment(replica.segmentName()).setOffset(at).setLength(length)
-        .build();
-    return departures.guard(replica.nodeId(),
-            vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, options))
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(new TransferException(failureCode(ar.cause()), ar.cause().getMessage()));
-          }
-          SliceData reply = (SliceData) ar.result().body();
-          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture(reply.getData())
-              : Future.failedFuture(new TransferException(reply.getCode(), "remote read refused"));
-        });
+    return read(replica, offsetInValue, (int) target.byteSize()).map(bytes -> {
+      try {
+        MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, target, 0, target.byteSize());
+      } finally {
+        bytes.release();
+      }
+      return null;
+    });
   }
 
   /** The memory replicas in the order a reader should try them: this node's first, then the others as listed. */
   public List<ReplicaLocation> readOrder(List<ReplicaLocation> replicas) {
-    List<ReplicaLocation> out = new java.util.ArrayList<>(replicas.size());
+    List<ReplicaLocation> out = new ArrayList<>(replicas.size());
     for (ReplicaLocation r : replicas) {
       if (r.isMemory() && isLocal(r)) {
         out.add(0, r);

@@ -24,6 +24,7 @@ import io.kvcache.ssd.bucket.StoreItem;
 import io.kvcache.ssd.bucket.StoreOutcome;
 import io.kvcache.ssd.bucket.StoreResult;
 import io.kvcache.ssd.bucket.StoredObject;
+import io.kvcache.util.RateLimitedLog;
 import io.kvcache.util.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -32,6 +33,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -44,6 +46,7 @@ import java.util.logging.Logger;
  */
 public final class TaskWorker extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(TaskWorker.class.getName());
+  private static final RateLimitedLog FAILURES = RateLimitedLog.of(LOG, Level.INFO);
   private static final int FETCH_MAX = 256;
   private static final int SCAN_PAGE_OBJECTS = 10_000;
 
@@ -226,8 +229,8 @@ public final class TaskWorker extends VerticleBase {
     TaskAssignment task = tasks.get(next);
     return replicate(task).transform(ar -> {
       ErrorCode code = ar.succeeded() ? ErrorCode.OK : DataTransfer.codeOf(ar.cause());
-      if (code != ErrorCode.OK) {
-        LOG.warning("task " + task.getTaskId() + " failed: " + code);
+      if (code != ErrorCode.OK) { // clients create these tasks (CreateCopyTask): their failures must not flood the log
+        FAILURES.log("replication task failed", () -> task.getTaskId() + ": " + code);
       }
       outcome(report, task, code == ErrorCode.OK, code.name());
       return replicateAll(tasks, next + 1, report);
@@ -245,7 +248,9 @@ public final class TaskWorker extends VerticleBase {
           }
           ReplicationStart s = started.value();
           return data.read(s.source(), 0, (int) s.size())
-              .compose(bytes -> data.writeAll(s.targets(), 0, bytes))
+              .compose(bytes -> data.writeAll(s.targets(), 0,
+                      com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes.nioBuffer()))
+                  .onComplete(ignored -> bytes.release()))
               .compose(copied -> metadata.finishReplication(kind, true, client, key))
               .compose(code -> code == ErrorCode.OK ? Future.<Void>succeededFuture()
                   : Future.failedFuture(new DataTransfer.TransferException(code, "end refused")))

@@ -15,6 +15,8 @@ import io.kvcache.testing.ChildNode;
 import io.kvcache.testing.TestNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -117,8 +119,19 @@ class StorageNodeFailureTest {
       d.freeze();
       try {
         MasterRole master = a.master();
-        Await.until("the cluster drops the frozen node and the master unmounts it", Duration.ofSeconds(30),
-            () -> master.segments().byName("node-d") == null);
+        // Until the cluster drops it, the frozen node is still a member: it must not hold the master up (its copy of
+        // the lease is asynchronous), so the master serves all along and puts that do not target it succeed.
+        ClusterManager members = ((VertxInternal) a.vertx()).clusterManager();
+        int[] whileMember = {0};
+        Await.until("the cluster drops the frozen node and the master unmounts it", Duration.ofSeconds(30), () -> {
+          assertTrue(a.masterSupervisor().serving(), "the master serves while a frozen node is still a member");
+          String key = "while-member-" + whileMember[0]++;
+          assertEquals(ErrorCode.OK, TestNodes.await(viaA.put(put(key, value(key, 1000), 1, "node-a"))).getCode(),
+              key);
+          return members.getNodes().size() == 1 && master.segments().byName("node-d") == null;
+        });
+        assertTrue(whileMember[0] > 10, "puts all along the freeze, " + whileMember[0]);
+        assertEquals(term, a.master().term(), "the master kept serving through the freeze");
         for (int i = 0; i < 10; i++) { // puts through the healthy gateway never fail because of it
           assertEquals(ErrorCode.OK, TestNodes.await(viaA.put(put("during-" + i, value("during-" + i, 1000), 1)))
               .getCode());

@@ -14,6 +14,7 @@ import io.vertx.grpc.client.GrpcClientOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -56,7 +57,14 @@ public final class TestNodes {
         .put("cluster_name", clusterName).put("cluster_host", HOST).put("cluster_port", clusterPort)
         .put("cluster_members", members)
         .put("event_loop_threads", 2)
-        .put("segment_size", segmentSize);
+        .put("segment_size", segmentSize)
+        .put("grpc_uds_path", unixSocketPath());
+  }
+
+  /** A fresh Unix socket path for a test node (short: socket paths are limited to 107 bytes). */
+  public static String unixSocketPath() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "kvs-" + UUID.randomUUID().toString().substring(0, 8) + ".sock")
+        .toString();
   }
 
   /** A single node with every role. */

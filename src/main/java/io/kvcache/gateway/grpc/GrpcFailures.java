@@ -3,16 +3,12 @@ package io.kvcache.gateway.grpc;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.StatusException;
 
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 /**
- * How a failed call is answered, on every transport: a {@link StatusException} keeps its status and message (a
- * malformed call); anything else is a bug of ours, logged, and answered INTERNAL.
+ * How a failed call is answered: a {@link StatusException} keeps its status and message (a malformed call), a client's
+ * cancellation is CANCELLED (never sent: the stream is gone); anything else is a bug of ours, logged (rate-limited), and
+ * answered INTERNAL.
  */
 public final class GrpcFailures {
-  private static final Logger LOG = Logger.getLogger(GrpcFailures.class.getName());
-
   private GrpcFailures() {}
 
   /** The status and message to end a call with. */
@@ -22,7 +18,10 @@ public final class GrpcFailures {
     if (cause instanceof StatusException status) {
       return new Failure(status.status(), status.message());
     }
-    LOG.log(Level.WARNING, "call " + method + " failed", cause);
+    if (cause instanceof ServerCall.CancelledException) {
+      return new Failure(GrpcStatus.CANCELLED, cause.getMessage()); // the client left; nothing of ours went wrong
+    }
+    TransportLog.serverFault("call " + method + " failed", cause);
     return new Failure(GrpcStatus.INTERNAL, String.valueOf(cause.getMessage()));
   }
 }

@@ -123,6 +123,21 @@ public final class LoadBuffers {
     return batch;
   }
 
+  /**
+   * Copies the first {@code target.remaining()} bytes of object {@code index} of batch {@code id} into {@code target},
+   * under this object's lock so the GC cannot reclaim (and a new batch reuse) the slot mid-copy. INVALID_PARAMS if the
+   * batch is not {@code owner}'s or not alive, or the index or size is out of the slot.
+   */
+  public synchronized ErrorCode copyOut(String id, String owner, int index, java.nio.ByteBuffer target) {
+    Batch b = batches.get(id);
+    if (b == null || !b.owner.equals(owner) || index < 0 || index >= b.size()
+        || target.remaining() > b.slot(index).byteSize()) {
+      return ErrorCode.INVALID_PARAMS;
+    }
+    MemorySegment.ofBuffer(target).copyFrom(b.slot(index).asSlice(0, target.remaining()));
+    return ErrorCode.OK;
+  }
+
   /** The batch {@code id} if {@code owner} owns it and it is alive, else null (not found, expired, or not the owner). */
   public synchronized Batch get(String id, String owner) {
     Batch b = batches.get(id);
