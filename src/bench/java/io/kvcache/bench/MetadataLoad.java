@@ -37,12 +37,32 @@ public final class MetadataLoad {
     measure(port, clients, batch, valueSize, keys, seconds, ops);
   }
 
+  /** Told when a timed phase starts and when it ends (with the keys it processed), e.g. to read CPU counters. */
+  interface Phases {
+    Phases NONE = new Phases() {
+      @Override
+      public void starting(String op) {}
+
+      @Override
+      public void finished(String op, long keys) {}
+    };
+
+    void starting(String op);
+
+    void finished(String op, long keys);
+  }
+
+  static Map<String, Double> measure(int port, int clients, int batch, int valueSize, int keys, double seconds,
+                                     java.util.Set<String> ops) throws Exception {
+    return measure(port, clients, batch, valueSize, keys, seconds, ops, Phases.NONE);
+  }
+
   /**
    * Runs the put phase and then the asked probes ({@code exists}, {@code get}) against the gateway on {@code port};
    * prints a RESULT line per phase and returns keys/s by op name.
    */
   static Map<String, Double> measure(int port, int clients, int batch, int valueSize, int keys, double seconds,
-                                     java.util.Set<String> ops) throws Exception {
+                                     java.util.Set<String> ops, Phases phases) throws Exception {
     Map<String, Double> rates = new java.util.LinkedHashMap<>();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(clients, 4)));
     try {
@@ -52,15 +72,15 @@ public final class MetadataLoad {
       ByteString value = ByteString.copyFrom(raw);
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
       // warm-up, then the timed put phase; the put set is what exists/get probe afterwards
-      run(conns, Math.min(2, seconds), "batch_put", batch, keys, value, "warm", false, rates);
+      run(conns, Math.min(2, seconds), "batch_put", batch, keys, value, "warm", false, rates, phases);
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
-      long putKeys = run(conns, seconds, "batch_put", batch, keys, value, "k", true, rates);
+      long putKeys = run(conns, seconds, "batch_put", batch, keys, value, "k", true, rates, phases);
       int probeSpace = (int) Math.min(putKeys, keys);
       if (ops.contains("exists")) {
-        run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true, rates);
+        run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true, rates, phases);
       }
       if (ops.contains("get")) {
-        run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true, rates);
+        run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true, rates, phases);
       }
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
     } finally {
@@ -71,10 +91,13 @@ public final class MetadataLoad {
 
   /** Runs {@code op} on every connection for {@code seconds}; returns keys processed (for puts: keys stored). */
   private static long run(List<KvStoreGrpcClient> conns, double seconds, String op, int batch, int keySpace,
-                          ByteString value, String prefix, boolean report, Map<String, Double> rates)
-      throws Exception {
+                          ByteString value, String prefix, boolean report, Map<String, Double> rates,
+                          Phases phases) throws Exception {
     AtomicLong keysDone = new AtomicLong();
     AtomicLong nextKey = new AtomicLong();
+    if (report) {
+      phases.starting(op);
+    }
     long start = System.nanoTime();
     ClosedLoops.run(conns.size(), ClosedLoops.after(seconds), c -> new Supplier<Future<?>>() {
       final KvStoreGrpcClient client = conns.get(c);
@@ -125,6 +148,7 @@ public final class MetadataLoad {
     });
     double elapsed = (System.nanoTime() - start) / 1e9;
     if (report) {
+      phases.finished(op, keysDone.get());
       rates.put(op, keysDone.get() / elapsed);
       System.out.printf("RESULT op=%s batch=%d keys=%d seconds=%.2f keys_per_s=%.0f%n", op, batch, keysDone.get(), elapsed,
           keysDone.get() / elapsed);

@@ -19,7 +19,10 @@ import java.util.Set;
  * {@code --reps} times: node-1 alone (the default single-node config); node-1 plus a master-role node-2 with
  * {@code master_standby=false} (a cold standby: same two JVMs on the machine, nothing replicated); and the same two
  * nodes with the hot standby on (node-1 records and streams every change, frees wait for node-2's acknowledgements).
- * Prints a {@code RESULT} line per setup and operation (median keys/s) and the hot standby's cost against both.
+ * Prints a {@code RESULT} line per setup and operation (median keys/s), the CPU each process spent per key in each
+ * phase, and the hot standby's cost: in keys/s against both other setups (noisy on a shared 2-core machine: the load
+ * generator and both nodes compete for the cores), and in CPU per key on the master and on both nodes against the cold
+ * standby.
  */
 public final class StandbyCost {
   private StandbyCost() {}
@@ -34,6 +37,8 @@ public final class StandbyCost {
     Path dir = Path.of(a.getOrDefault("dir", "target/bench-standby"));
     List<String> setups = List.of("alone", "cold_standby", "hot_standby");
     Map<String, Map<String, List<Double>>> rates = new LinkedHashMap<>();
+    // CPU microseconds per key, by setup, then "op process" (node-1: the master, node-2: the standby, load: this JVM)
+    Map<String, Map<String, List<Double>>> cpu = new LinkedHashMap<>();
     for (int rep = 0; rep < reps; rep++) {
       for (String setup : setups) {
         String cluster = TestNodes.uniqueCluster();
@@ -56,8 +61,27 @@ public final class StandbyCost {
             awaitSynced(metrics);
           }
           System.out.println("== " + setup + " (round " + (rep + 1) + ")");
+          // Where the two cores went per key, phase by phase: on a saturated machine this is steadier than keys/s,
+          // and it separates the master's own cost of recording from the standby's (elsewhere in production).
+          long[][] before = new long[1][];
           Map<String, Double> r = MetadataLoad.measure(grpc, clients, batch, 4096, keys, seconds,
-              Set.of("put", "exists", "get"));
+              Set.of("put", "exists", "get"), new MetadataLoad.Phases() {
+                @Override
+                public void starting(String op) {
+                  before[0] = cpuNanos(nodes);
+                }
+
+                @Override
+                public void finished(String op, long keysDone) {
+                  long[] after = cpuNanos(nodes);
+                  for (int i = 0; i < after.length; i++) {
+                    String process = i == nodes.size() ? "load" : "node-" + (i + 1);
+                    cpu.computeIfAbsent(setup, s -> new LinkedHashMap<>())
+                        .computeIfAbsent(op + " " + process, n -> new ArrayList<>())
+                        .add((after[i] - before[0][i]) / 1e3 / Math.max(1, keysDone));
+                  }
+                }
+              });
           r.forEach((op, v) -> rates.computeIfAbsent(setup, s -> new LinkedHashMap<>())
               .computeIfAbsent(op, o -> new ArrayList<>()).add(v));
         } finally {
@@ -67,12 +91,31 @@ public final class StandbyCost {
     }
     rates.forEach((setup, byOp) -> byOp.forEach((op, values) ->
         System.out.printf("RESULT setup=%s op=%s keys_per_s=%.0f runs=%s%n", setup, op, median(values), values)));
+    cpu.forEach((setup, byProcess) -> byProcess.forEach((process, values) ->
+        System.out.printf("RESULT cpu setup=%s op=%s process=%s us_per_key=%.2f runs=%s%n", setup,
+            process.split(" ")[0], process.split(" ")[1], median(values), values)));
     for (String op : rates.get("hot_standby").keySet()) {
       double hotRate = median(rates.get("hot_standby").get(op));
-      System.out.printf("RESULT cost op=%s vs_cold_standby=%.1f%% vs_alone=%.1f%%%n", op,
+      double hotMaster = median(cpu.get("hot_standby").get(op + " node-1"));
+      double coldMaster = median(cpu.get("cold_standby").get(op + " node-1"));
+      double hotNodes = hotMaster + median(cpu.get("hot_standby").get(op + " node-2"));
+      double coldNodes = coldMaster + median(cpu.get("cold_standby").get(op + " node-2"));
+      System.out.printf("RESULT cost op=%s keys_per_s_vs_cold_standby=%.1f%% keys_per_s_vs_alone=%.1f%%"
+              + " master_cpu_per_key_vs_cold=%+.1f%% nodes_cpu_per_key_vs_cold=%+.1f%%%n", op,
           100 * (1 - hotRate / median(rates.get("cold_standby").get(op))),
-          100 * (1 - hotRate / median(rates.get("alone").get(op))));
+          100 * (1 - hotRate / median(rates.get("alone").get(op))),
+          100 * (hotMaster / coldMaster - 1), 100 * (hotNodes / coldNodes - 1));
     }
+  }
+
+  /** CPU nanoseconds used so far by each node's process, then by this process (the load generator). */
+  private static long[] cpuNanos(List<ChildNode> nodes) {
+    long[] out = new long[nodes.size() + 1];
+    for (int i = 0; i < nodes.size(); i++) {
+      out[i] = nodes.get(i).cpuTime().toNanos();
+    }
+    out[nodes.size()] = ProcessHandle.current().info().totalCpuDuration().orElse(java.time.Duration.ZERO).toNanos();
+    return out;
   }
 
   private static void awaitSynced(int metricsPort) throws InterruptedException {

@@ -5,12 +5,14 @@ import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.GetReply;
 import io.kvcache.proto.v1.GetRequest;
 import io.kvcache.proto.v1.KvStoreGrpcClient;
+import io.kvcache.proto.v1.PutReply;
 import io.kvcache.proto.v1.PutRequest;
 import io.kvcache.proto.v1.ReplicateConfig;
 import io.kvcache.testing.Await;
 import io.kvcache.testing.ChildNode;
 import io.kvcache.testing.HaCluster;
 import io.kvcache.testing.TestNodes;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static io.kvcache.testing.HaCluster.metric;
 import static io.kvcache.testing.Values.value;
@@ -131,8 +134,20 @@ class MasterFailoverTest {
       assertEquals(ErrorCode.OK, put(viaC, "before-" + i, objects.get("before-" + i), 1, "node-c"));
     }
     cluster.awaitReplicated(frozen);
+    KvStoreGrpcClient viaWoken = client(cluster.grpcOf(frozen));
+    assertEquals(ErrorCode.OK, put(viaWoken, "warm", value("warm", 100), 1, "node-c"), "a connection before the freeze");
 
     frozen.freeze();
+    // Calls in flight when the master froze: those through its own gateway wait in its socket until it wakes (fenced,
+    // it must not answer them from its stale state), those through C may have been sent to it. Whatever each answers,
+    // no two gateways may disagree about it afterwards, and what was acknowledged reads back exact.
+    Map<String, Future<ErrorCode>> inFlight = new LinkedHashMap<>();
+    for (int i = 0; i < 6; i++) {
+      String k = "in-flight-" + i;
+      KvStoreGrpcClient via = i % 2 == 0 ? viaWoken : viaC;
+      inFlight.put(k, via.put(PutRequest.newBuilder().setKey(k).setValue(value(k, 3000 + i))
+          .setConfig(ReplicateConfig.newBuilder().addPreferredSegments("node-c")).build()).map(PutReply::getCode));
+    }
     try {
       Await.until("the standby takes over while the master sleeps", Duration.ofSeconds(30),
           () -> metric(cluster.metricsOf(successor), "kvstore_master_active") == 1);
@@ -151,13 +166,26 @@ class MasterFailoverTest {
             && metric(cluster.metricsOf(successor), "kvstore_master_synced_standbys") == 1);
     assertEquals(1, metric(cluster.metricsOf(successor), "kvstore_master_active"), "one master only");
     // Every gateway, the woken node's included, gives the same answer for every object.
-    KvStoreGrpcClient viaWoken = client(cluster.grpcOf(frozen));
     objects.put("after", value("after", 7000));
     Await.until("a put through the woken node's gateway", Duration.ofSeconds(30),
         () -> put(viaWoken, "after", objects.get("after"), 1, "node-c") == ErrorCode.OK);
     for (KvStoreGrpcClient via : List.of(viaC, viaSuccessor, viaWoken)) {
       objects.forEach((k, v) -> assertEquals(v, get(via, k).getValue(), k));
     }
+    Future.join(List.copyOf(inFlight.values())).await(60, TimeUnit.SECONDS);
+    System.out.println("calls in flight when the master froze answered " + inFlight.values().stream()
+        .map(f -> f.succeeded() ? f.result().name() : f.cause().toString()).toList());
+    inFlight.forEach((k, answer) -> {
+      GetReply first = get(viaC, k);
+      if (answer.succeeded() && answer.result() == ErrorCode.OK) {
+        assertEquals(value(k, 3000 + Integer.parseInt(k.substring(k.lastIndexOf('-') + 1))), first.getValue(), k);
+      }
+      for (KvStoreGrpcClient via : List.of(viaSuccessor, viaWoken)) {
+        GetReply other = get(via, k);
+        assertEquals(first.getCode(), other.getCode(), k + ": the gateways agree");
+        assertEquals(first.getValue(), other.getValue(), k);
+      }
+    });
   }
 
   @Test

@@ -83,6 +83,11 @@ public final class ChildNode implements AutoCloseable {
     }
   }
 
+  /** CPU time the node's process has used so far (user + system); zero if the platform does not say. */
+  public java.time.Duration cpuTime() {
+    return process.toHandle().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+  }
+
   public String output() {
     synchronized (output) {
       return String.join("\n", output);
