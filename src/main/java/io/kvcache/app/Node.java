@@ -13,6 +13,8 @@ import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.bus.MasterInfoRequest;
 import io.kvcache.replica.MillisClock;
 import io.kvcache.storage.DataTransfer;
+import io.kvcache.storage.peer.PeerDataClient;
+import io.kvcache.storage.peer.PeerDirectory;
 import io.kvcache.storage.StorageRole;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -83,6 +85,7 @@ public final class Node {
     final DeliveryOptions delivery;
     MasterRole master;
     StorageRole storage;
+    final PeerDirectory peers;
     final List<GatewayVerticle> gateways = new ArrayList<>();
 
     Wiring(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, ClusterMembership membership) {
@@ -92,6 +95,7 @@ public final class Node {
       this.meters = meters;
       this.membership = membership;
       this.delivery = new DeliveryOptions().setSendTimeout(options.cluster().requestTimeoutMs());
+      this.peers = new PeerDirectory(vertx);
     }
 
     Future<Node> build() {
@@ -102,14 +106,17 @@ public final class Node {
           .compose(opened -> {
             storage = opened;
             Metadata metadata = master != null ? master.metadata() : new RemoteMetadata(vertx, delivery);
+            // Its connections live on this Vert.x instance's event loops and close with it.
+            PeerDataClient peerData = new PeerDataClient(vertx, peers, options.cluster().requestTimeoutMs());
             DataTransfer data = new DataTransfer(vertx, delivery, nodeId, options.node().name(),
-                storage == null ? null : storage.segment());
+                storage == null ? null : storage.segment(), peerData);
             BooleanSupplier masterKnown = master != null ? () -> true : new MasterPresence(vertx, delivery)::known;
             // Gateways bind before the segment mounts, so the segment is announced with the gateway's real port.
             Future<?> gatewaysUp = options.has(Role.GATEWAY) ? deployGateways(metadata, data, masterKnown)
                 : Future.succeededFuture();
             return gatewaysUp.compose(ignored -> storage == null ? Future.succeededFuture()
-                : storage.deploy(vertx, endpoint(), delivery, metadata, data));
+                : storage.deploy(vertx, endpoint(), delivery, metadata, data, peers, options.cluster().host(),
+                    options.cluster().dataPort(), Math.max(1, options.node().eventLoops())));
           })
           .compose(ignored -> {
             AdminHttpVerticle admin = new AdminHttpVerticle(options.node().name(), options.node().metricsHost(),

@@ -11,10 +11,12 @@ import java.util.List;
  * @param members host:port of the members to join (TCP-IP join)
  * @param busPort event-bus TCP port (0: any free port)
  * @param heartbeatTimeoutMs Hazelcast drops a member silent this long
- * @param requestTimeoutMs timeout of every event-bus request between nodes' verticles
+ * @param requestTimeoutMs timeout of every event-bus request between nodes' verticles (and of a node-to-node data
+ *        request)
+ * @param dataPort port a storage node serves its segment's bytes to the other nodes on (0: any free port)
  */
 public record ClusterOptions(String name, String host, int port, List<String> members, int busPort,
-                             long heartbeatTimeoutMs, long requestTimeoutMs) {
+                             long heartbeatTimeoutMs, long requestTimeoutMs, int dataPort) {
   public ClusterOptions {
     members = List.copyOf(members);
   }

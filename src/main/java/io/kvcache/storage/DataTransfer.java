@@ -5,25 +5,28 @@ import com.google.protobuf.Message;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.BusErrors;
 import io.kvcache.metadata.ReplicaLocation;
-import io.kvcache.proto.bus.SliceData;
-import io.kvcache.proto.bus.SliceRead;
-import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.SliceDone;
 import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.kvcache.storage.peer.PeerDataClient;
+import io.kvcache.storage.peer.PeerFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Moves value bytes between a caller and the segments: a replica in this node's segment is copied directly (no
- * event-bus hop), a replica on another node goes through that node's {@link SegmentVerticle}.
+ * event-bus hop), a replica on another node goes over a data connection to it ({@link PeerDataClient}): its bytes are
+ * never in an event-bus message.
  *
  * <p>Thread-safe (stateless apart from what it was given); local copies run on the caller's thread.
  */
@@ -36,14 +39,20 @@ public final class DataTransfer {
   private final String nodeId;
   private final String segmentName;
   private final DramSegment local;
+  private final PeerDataClient peers;
 
-  /** @param local this node's segment (named {@code segmentName}), or null when it contributes none */
-  public DataTransfer(Vertx vertx, DeliveryOptions options, String nodeId, String segmentName, DramSegment local) {
+  /**
+   * @param local this node's segment (named {@code segmentName}), or null when it contributes none
+   * @param peers the data connections to other nodes' segments
+   */
+  public DataTransfer(Vertx vertx, DeliveryOptions options, String nodeId, String segmentName, DramSegment local,
+                      PeerDataClient peers) {
     this.vertx = vertx;
     this.options = options;
     this.nodeId = nodeId;
     this.segmentName = segmentName;
     this.local = local;
+    this.peers = peers;
   }
 
   /** Writes {@code data} at {@code offsetInValue} of every replica; fails with the first error code. */
@@ -58,7 +67,7 @@ public final class DataTransfer {
     long at = replica.offset() + offsetInValue;
     if (isLocal(replica)) {
       try {
-        local.write(at, data.asReadOnlyByteBuffer());
+        local.write(at, data.asReadOnlyByteBufferList()); // no flattening of a value received in pieces
         return Future.succeededFuture();
       } catch (IndexOutOfBoundsException e) {
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
@@ -66,16 +75,9 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    SliceWrite request = SliceWrite.newBuilder().setSegment(replica.segmentName()).setOffset(at).setData(data).build();
-    return vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, options)
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(new TransferException(BusErrors.codeOf(ar.cause()), ar.cause().getMessage()));
-          }
-          SliceData reply = (SliceData) ar.result().body();
-          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture()
-              : Future.failedFuture(new TransferException(reply.getCode(), "remote write refused"));
-        });
+    return peers.write(replica.nodeId(), replica.segmentName(), at,
+        Unpooled.wrappedBuffer(data.asReadOnlyByteBufferList().toArray(ByteBuffer[]::new)))
+        .recover(DataTransfer::asTransferFailure);
   }
 
   /**
@@ -104,7 +106,7 @@ public final class DataTransfer {
           if (ar.failed()) {
             return Future.failedFuture(new TransferException(BusErrors.codeOf(ar.cause()), ar.cause().getMessage()));
           }
-          SliceData reply = (SliceData) ar.result().body();
+          SliceDone reply = (SliceDone) ar.result().body();
           return reply.getCode() == ErrorCode.OK ? Future.succeededFuture()
               : Future.failedFuture(new TransferException(reply.getCode(), "remote zero-fill refused"));
         });
@@ -153,21 +155,12 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    SliceRead request = SliceRead.newBuilder().setSegment(replica.segmentName()).setOffset(at).setLength(length)
-        .build();
-    return vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, options)
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(new TransferException(BusErrors.codeOf(ar.cause()), ar.cause().getMessage()));
-          }
-          SliceData reply = (SliceData) ar.result().body();
-          if (reply.getCode() != ErrorCode.OK) {
-            return Future.failedFuture(new TransferException(reply.getCode(), "remote read refused"));
-          }
-          ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(reply.getData().size());
-          out.writeBytes(reply.getData().asReadOnlyByteBuffer());
-          return Future.succeededFuture(out);
-        });
+    return peers.read(replica.nodeId(), replica.segmentName(), at, length).recover(DataTransfer::asTransferFailure);
+  }
+
+  private static <T> Future<T> asTransferFailure(Throwable failure) {
+    return Future.failedFuture(failure instanceof PeerFailure p ? new TransferException(p.code, p.getMessage())
+        : failure);
   }
 
   /**
