@@ -8,6 +8,8 @@ import io.kvcache.bus.RemoteMetadata;
 import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.gateway.GatewayVerticle;
 import io.kvcache.gateway.grpc.BufferBudget;
+import io.kvcache.gateway.grpc.ReplyBacklog;
+import io.kvcache.gateway.grpc.TransportAccounts;
 import io.kvcache.master.MasterRole;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.bus.MasterInfoRequest;
@@ -159,6 +161,11 @@ public final class Node {
       Gauge.builder("kvstore_gateway_request_bytes_held", nodeBudget, BufferBudget::heldBytes)
           .description("Request bytes received by gRPC connections and not yet processed (capped per connection and node)")
           .register(meters);
+      ReplyBacklog replies = new ReplyBacklog();
+      Gauge.builder("kvstore_gateway_reply_bytes_queued", replies, ReplyBacklog::bytes)
+          .description("Reply bytes handed to HTTP/2 and not yet written (waiting for a client's flow-control window)")
+          .register(meters);
+      TransportAccounts transportAccounts = new TransportAccounts(nodeBudget, replies);
       AtomicLong registeredBuffers = new AtomicLong();
       Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
           .description("Shared-memory buffers same-host clients have registered (mapped into this node)")
@@ -178,7 +185,7 @@ public final class Node {
         for (int i = 0; i < instances; i++) {
           GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
               options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown,
-              nodeBudget, registeredBuffers);
+              transportAccounts, registeredBuffers);
           gateways.add(gateway);
           deployed.add(vertx.deployVerticle(gateway));
         }

@@ -61,6 +61,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
   private final GrpcServices services;
   private final TransportLimits limits;
   private final BufferBudget budget;
+  private final ReplyBacklog replies;
   private final long clientId = Tokens.random64();
   private final IntObjectHashMap<ServerCall<?, ?>> calls = new IntObjectHashMap<>();
   private final IntObjectHashMap<Boolean> headersSent = new IntObjectHashMap<>();
@@ -70,18 +71,20 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
   private final List<Runnable> closeHooks = new ArrayList<>();
   private boolean closed;
 
-  private GrpcConnection(ContextInternal context, GrpcServices services, TransportLimits limits, BufferBudget budget) {
+  private GrpcConnection(ContextInternal context, GrpcServices services, TransportLimits limits, BufferBudget budget,
+                         ReplyBacklog replies) {
     this.context = context;
     this.services = services;
     this.limits = limits;
     this.budget = budget;
+    this.replies = replies;
   }
 
   /** Takes over {@code socket}'s pipeline; call from the server's connect handler (before any byte was read). */
   public static GrpcConnection install(NetSocket socket, ContextInternal context, GrpcServices services,
-                                       TransportLimits limits, BufferBudget nodeBudget) {
+                                       TransportLimits limits, TransportAccounts node) {
     GrpcConnection connection = new GrpcConnection(context, services, limits,
-        new BufferBudget(limits.connectionBufferBytes(), nodeBudget));
+        new BufferBudget(limits.connectionBufferBytes(), node.requests()), node.replies());
     Http2Settings settings = new Http2Settings().maxConcurrentStreams(limits.maxConcurrentStreams())
         .maxHeaderListSize(limits.maxHeaderListSize()).initialWindowSize(limits.streamWindow())
         .maxFrameSize(limits.maxFrameSize());
@@ -291,7 +294,12 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
       headersSent.put(streamId, Boolean.TRUE);
       http2.encoder().writeHeaders(ctx, streamId, responseHeaders(), 0, false, ctx.newPromise());
     }
+    long bytes = frame.readableBytes();
+    replies.queued(bytes);
+    // Completed once written to the socket, or failed when the stream or connection ends first (Netty's flow
+    // controller then releases the frame): either way the backlog lets go of it.
     http2.encoder().writeData(ctx, streamId, frame, 0, false, ctx.newPromise().addListener(f -> {
+      replies.done(bytes);
       if (f.isSuccess()) {
         written.tryComplete();
       } else {
