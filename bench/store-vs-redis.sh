@@ -102,7 +102,7 @@ measure_redis() {
     keys=$(( 800000000 / size )); [ "$keys" -gt 100000 ] && keys=100000
     requests=$(( SECS * 1500000000 / size )); [ "$requests" -lt 20000 ] && requests=20000
     for op in set get; do
-      [ "$op" = get ] && redis-cli -p "$REDIS_PORT" set hot "$(head -c "$size" /dev/zero | tr '\0' x)" >/dev/null
+      [ "$op" = get ] && head -c "$size" /dev/zero | tr "\0" x | redis-cli -p "$REDIS_PORT" -x set hot >/dev/null
       t0=$(ticks "$pid")
       local start end
       start=$(date +%s.%N)
