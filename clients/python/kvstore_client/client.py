@@ -13,7 +13,9 @@ from .shm import RegisteredBuffer, create_shm_file
 _SERVICE = "/kvstore.v1.KvStore/"
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 _SERVING = b"\x08\x01"  # HealthCheckResponse{status: SERVING}
-_CHUNK_BYTES = 4 << 20  # BatchPut packs whole items into chunks of about this size
+# BatchPut packs whole items (keys and values) into chunks of at most this many bytes, or one larger item alone: every
+# chunk then fits the node's message limit (max_value_size + 1 MiB), whatever max_value_size is.
+_CHUNK_BYTES = 1 << 20
 
 ExistsResult = collections.namedtuple("ExistsResult", ["flags", "leading_hits"])
 ExistsResult.__doc__ = "Per-key existence flags and the number of keys, from the first, that exist before a miss."
@@ -201,11 +203,12 @@ class KvStoreClient:
         def chunks():
             chunk, size = first, 0
             for key, value in zip(keys, values):
-                if size and size + len(value) > _CHUNK_BYTES:
+                item = len(key.encode()) + len(value)
+                if size and size + item > _CHUNK_BYTES:
                     yield chunk
                     chunk, size = pb.BatchPutChunk(), 0
                 chunk.items.append(pb.PutItem(key=key, value=bytes(value)))
-                size += len(value)
+                size += item
             yield chunk
 
         reply = self._call("BatchPut", self._batch_put, chunks())

@@ -38,7 +38,7 @@ def test_staged_pages_round_trip(uds):
     results = store.batch_get(keys, targets)
     assert all(r is t for r, t in zip(results, targets))
     assert all(numpy.array_equal(t, p) for t, p in zip(targets, pages))
-    assert store.batch_exists(keys + ["missing"] + keys) == 128
+    assert store.batch_exists(keys + ["missing"] + keys[:10]) == 128
     assert store.exists("s0") and not store.exists("missing")
     store.close()
     assert uds.buffers() == []  # the staging buffer went with the adapter; the client stays open

@@ -54,7 +54,7 @@ def test_large_value_byte_exact(any_client, node):
 
 
 def test_batch_put_and_get_byte_exact_across_chunks(any_client):
-    # 12 x 1 MiB crosses the client's 4 MiB chunking: several BatchPut messages for one call.
+    # 12 x 1 MiB and 50 small values: several BatchPut chunks (messages) for one call.
     keys = ["b%d" % i for i in range(12)] + ["small%d" % i for i in range(50)]
     values = [page(i, 1 << 20) for i in range(12)] + [page(100 + i, 100 + i) for i in range(50)]
     assert any_client.batch_put(keys, values) == [ErrorCode.OK] * len(keys)
