@@ -60,6 +60,9 @@ class ErrorCode(enum.IntEnum):
     TASK_PENDING_LIMIT_EXCEEDED = -1401
     JOB_NOT_FOUND = -1402
 
+    def __str__(self):
+        return self.name
+
     @classmethod
     def _missing_(cls, value):
         # A code from a newer server: keep its number rather than failing to decode the reply.

@@ -8,6 +8,7 @@ import io.kvcache.proto.v1.BatchExistsRequest;
 import io.kvcache.proto.v1.BatchGetIntoRequest;
 import io.kvcache.proto.v1.BatchGetRequest;
 import io.kvcache.proto.v1.BatchPutFromRequest;
+import io.kvcache.proto.v1.BatchRemoveRequest;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.GetRequest;
 import io.kvcache.proto.v1.KvStoreGrpcClient;
@@ -177,6 +178,13 @@ public final class KvStoreClient implements AutoCloseable {
     return calls.check("BatchExists", stub.batchExists(BatchExistsRequest.newBuilder()
         .setNamespace(options.namespace()).addAllKeys(keys).build()))
         .map(reply -> new Existence(List.copyOf(reply.getExistsList()), reply.getLeadingHits()));
+  }
+
+  /** Removes each key; one code per key (OBJECT_NOT_FOUND for none, OBJECT_HAS_LEASE while read unless {@code force}). */
+  public Future<List<ErrorCode>> batchRemove(List<String> keys, boolean force) {
+    return calls.check("BatchRemove", stub.batchRemove(BatchRemoveRequest.newBuilder()
+        .setNamespace(options.namespace()).addAllKeys(keys).setForce(force).build()))
+        .map(reply -> List.copyOf(reply.getCodesList()));
   }
 
   // ---------------------------------------------------------------------------------------------------- same host

@@ -91,6 +91,10 @@ class KvStoreClientTest {
       assertFalse(client.remove(key, true).await());
       assertFalse(client.exists(key).await());
     }
+    tcp.batchPut(List.of("r1", "r2"), List.of(new byte[] {1}, new byte[] {2})).await();
+    assertEquals(List.of(ErrorCode.OK, ErrorCode.OK, ErrorCode.OBJECT_NOT_FOUND),
+        unix.batchRemove(List.of("r1", "r2", "r3"), true).await());
+    assertEquals(List.of(false, false), tcp.batchExists(List.of("r1", "r2")).await().exists());
   }
 
   @Test
