@@ -6,20 +6,23 @@
 #   - Redis SET / GET of the same value sizes from redis-benchmark (a private redis-server on loopback, no persistence)
 #   - a plain memory copy of the same batches: numpy (Python) and MemorySegment.copy (Java), 8 copiers
 # MB/s are 10^6 bytes per second; CPU s/GB is the server process's utime + stime (from /proc/<pid>/stat) per 10^9 bytes
-# moved. Holds the machine-wide build lock (/tmp/mvn.lock) for the whole run, so nothing else runs meanwhile.
+# moved (the results file also has the user/system split, and the clients' own CPU seconds). Each store phase runs
+# --warmup seconds untimed first (the JIT of the node and of the Java client compile the path); Redis is warmed by the
+# SET run that fills its keys.
 #
-#   bench/same-host.sh [--seconds 5] [--clients 8]
+# Run it under the machine-wide lock, after building under it (nothing else may run meanwhile; the script does not
+# take the lock itself, so it can be called from a shell that holds it):
+#   flock /tmp/mvn.lock sh -c 'mvn -o -q -B -DskipTests process-test-classes && touch target/classes/.built'
+#   flock /tmp/mvn.lock bench/same-host.sh [--seconds 5] [--clients 8] [--warmup 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${KV_BENCH_LOCKED:-}" ]; then
-  exec env KV_BENCH_LOCKED=1 flock /tmp/mvn.lock "$0" "$@"
-fi
 
-SECONDS_PER_PHASE=5; CLIENTS=8
+SECONDS_PER_PHASE=5; CLIENTS=8; WARMUP=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_PHASE=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +55,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cpu_of() { awk '{ sub(/^.*\) /, ""); print ($12 + $13) / 100 }' "/proc/$1/stat"; }
+# user and system CPU seconds of a process (utime and stime, fields 14 and 15 of /proc/PID/stat; USER_HZ is 100)
+cpu_split() { awk '{ sub(/^.*\) /, ""); print $12 / 100, $13 / 100 }' "/proc/$1/stat"; }
 
 # --- the store: Python and Java clients over the Unix socket
 ./kvstore start "$OUT/same-host.json" > "$OUT/same-host-store.log" 2>&1 &
@@ -64,9 +68,10 @@ echo "store pid $STORE_PID ready; $(nproc) cores; $(date -u +%FT%TZ)" >&2
 for row in "${ROWS[@]}"; do
   read -r size batch <<< "$row"
   /usr/bin/python3 bench/same_host.py store --uds "$UDS" --clients "$CLIENTS" --size "$size" --batch "$batch" \
-    --seconds "$SECONDS_PER_PHASE" --cpu-pid "$STORE_PID" | tee -a "$RESULTS"
+    --seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP" --cpu-pid "$STORE_PID" | tee -a "$RESULTS"
   ./kvstore java io.kvcache.bench.SameHostLoad --mode store --uds "$UDS" --clients "$CLIENTS" --size "$size" \
-    --batch "$batch" --seconds "$SECONDS_PER_PHASE" --cpu-pid "$STORE_PID" | grep '^RESULT' | tee -a "$RESULTS"
+    --batch "$batch" --seconds "$SECONDS_PER_PHASE" --warmup "$WARMUP" --cpu-pid "$STORE_PID" | grep '^RESULT' \
+    | tee -a "$RESULTS"
 done
 kill "$STORE_PID"; wait "$STORE_PID" 2>/dev/null || true; STORE_PID=
 
@@ -90,15 +95,17 @@ for row in "${ROWS[@]}"; do
   requests=$(( SECONDS_PER_PHASE * 3000000000 / size ))
   redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CLIENTS" -d "$size" -r "$keys" -n $(( keys * 10 )) -t set -q >/dev/null
   for op in set get; do
-    before=$(cpu_of "$REDIS_PID"); start=$(date +%s.%N)
+    read -r user0 sys0 < <(cpu_split "$REDIS_PID"); start=$(date +%s.%N)
     rps=$(redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CLIENTS" -d "$size" -r "$keys" -n "$requests" -t "$op" \
       --csv 2>/dev/null | awk -F, 'NR > 1 { gsub(/"/, "", $2); print $2; exit }')
-    end=$(date +%s.%N); after=$(cpu_of "$REDIS_PID")
-    awk -v op="$op" -v s="$size" -v b="$batch" -v c="$CLIENTS" -v r="$rps" -v n="$requests" -v c0="$before" \
-        -v c1="$after" -v t0="$start" -v t1="$end" 'BEGIN {
-      moved = n * s; cpu = c1 - c0; name = (op == "set") ? "put" : "get"
-      printf "RESULT client=redis op=%s size=%d batch=%d clients=%d mbps=%.1f bytes=%d seconds=%.3f server_cpu_s=%.2f cpu_s_per_gb=%.3f\n",
-        name, s, b, c, r * s / 1e6, moved, t1 - t0, cpu, cpu / (moved / 1e9) }' | tee -a "$RESULTS"
+    end=$(date +%s.%N); read -r user1 sys1 < <(cpu_split "$REDIS_PID")
+    awk -v op="$op" -v s="$size" -v b="$batch" -v c="$CLIENTS" -v r="$rps" -v n="$requests" -v u0="$user0" \
+        -v u1="$user1" -v s0="$sys0" -v s1="$sys1" -v t0="$start" -v t1="$end" 'BEGIN {
+      moved = n * s; user = u1 - u0; sys = s1 - s0; cpu = user + sys; name = (op == "set") ? "put" : "get"
+      printf "RESULT client=redis op=%s size=%d batch=%d clients=%d mbps=%.1f bytes=%.0f seconds=%.3f", name, s, b, c,
+        r * s / 1e6, moved, t1 - t0
+      printf " server_user_s=%.2f server_sys_s=%.2f server_cpu_s=%.2f cpu_s_per_gb=%.3f\n", user, sys, cpu,
+        cpu / (moved / 1e9) }' | tee -a "$RESULTS"
   done
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
 done

@@ -1,14 +1,15 @@
 """Same-host throughput of the Python client (batch_put_from / batch_get_into over the node's Unix socket) and of a
 plain numpy memory copy of the same bytes, with N concurrent client processes. Run by bench/same-host.sh.
 
-    same_host.py store  --uds PATH --clients 8 --size 65536 --batch 128 --seconds 5 --cpu-pid PID
+    same_host.py store  --uds PATH --clients 8 --size 65536 --batch 128 --seconds 5 --warmup 2 --cpu-pid PID
     same_host.py memcpy --clients 8 --size 65536 --batch 128 --seconds 5
 
 Each client is a process with its own connection and registered buffer of one batch (size x batch bytes), closed loop
 (one call in flight). Puts cycle through SLOTS key sets per client: a slot's keys are removed (force) right before
 they are put again, since a put never overwrites (the remove is part of the measured time). Gets read those keys back
-into the buffer. Prints one RESULT line per phase: MB/s (10^6 bytes/s) over the phase, and for the store the node
-process's CPU seconds (utime + stime from /proc/PID/stat) per GB (10^9 bytes) moved.
+into the buffer. Each store phase first runs --warmup seconds untimed. Prints one RESULT line per phase: MB/s (10^6
+bytes/s) over the phase, the clients' own user and system CPU seconds, and for the store the node process's user and
+system CPU seconds (utime, stime from /proc/PID/stat) and their sum per GB (10^9 bytes) moved.
 """
 
 import argparse
@@ -21,10 +22,17 @@ SLOTS = 4
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid):
+def cpu_split(pid):
+    """User and system CPU seconds of a process (utime and stime, fields 14 and 15 of /proc/PID/stat)."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15)
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
+
+
+def own_cpu():
+    """User and system CPU seconds of this process, all its threads (grpcio's included)."""
+    times = os.times()
+    return times.user, times.system
 
 
 def keys_of(client_index, size, slot, batch):
@@ -55,20 +63,27 @@ def store_client(index, args, barrier, start_at, results):
             if any(c != ErrorCode.OK for c in got.codes):
                 raise RuntimeError("get: %s" % sorted(set(c.name for c in got.codes)))
 
-        for n in range(SLOTS):  # warm up: every slot's keys exist, both mappings touched
+        for n in range(SLOTS):  # every slot's keys exist, both mappings touched
             put(n)
             get(n)
         for phase, step in (("put", put), ("get", get)):
+            warm_until = time.monotonic() + args.warmup  # the node's JIT compiles this phase's path
+            n = 0
+            while time.monotonic() < warm_until:
+                step(n)
+                n += 1
             barrier.wait()
             barrier.wait()  # the parent has set start_at
             while time.monotonic() < start_at.value:
                 time.sleep(0.0005)
             deadline = start_at.value + args.seconds
+            cpu = own_cpu()
             n = 0
             while time.monotonic() < deadline:
                 step(n)
                 n += 1
-            results.put((phase, index, n * size * batch, time.monotonic()))
+            after = own_cpu()
+            results.put((phase, index, n * size * batch, time.monotonic(), after[0] - cpu[0], after[1] - cpu[1]))
         client.batch_remove([k for keys in slots for k in keys], force=True)
 
 
@@ -85,12 +100,14 @@ def memcpy_client(index, args, barrier, start_at, results):
     while time.monotonic() < start_at.value:
         time.sleep(0.0005)
     deadline = start_at.value + args.seconds
+    cpu = own_cpu()
     n = 0
     while time.monotonic() < deadline:
         slot = n % SLOTS
         numpy.copyto(target, source[slot * block:(slot + 1) * block])
         n += 1
-    results.put(("memcpy", index, n * block, time.monotonic()))
+    after = own_cpu()
+    results.put(("memcpy", index, n * block, time.monotonic(), after[0] - cpu[0], after[1] - cpu[1]))
 
 
 def main():
@@ -102,6 +119,7 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--cpu-pid", type=int, default=0)
+    parser.add_argument("--warmup", type=float, default=2, help="seconds each client runs a phase before it is timed")
     args = parser.parse_args()
 
     context = multiprocessing.get_context("fork")
@@ -119,15 +137,19 @@ def main():
         barrier.wait(timeout=60)
         while time.monotonic() < start_at.value:
             time.sleep(0.0005)
-        cpu_before = cpu_seconds(args.cpu_pid) if args.cpu_pid else 0.0
+        server_before = cpu_split(args.cpu_pid) if args.cpu_pid else (0.0, 0.0)
         reports = [results.get(timeout=args.seconds + 120) for _ in workers]
-        cpu = (cpu_seconds(args.cpu_pid) - cpu_before) if args.cpu_pid else 0.0
+        server_after = cpu_split(args.cpu_pid) if args.cpu_pid else (0.0, 0.0)
         moved = sum(r[2] for r in reports)
         elapsed = max(r[3] for r in reports) - start_at.value
-        line = "RESULT client=python op=%s size=%d batch=%d clients=%d mbps=%.1f bytes=%d seconds=%.3f" % (
-            phase, args.size, args.batch, args.clients, moved / elapsed / 1e6, moved, elapsed)
+        line = ("RESULT client=python op=%s size=%d batch=%d clients=%d mbps=%.1f bytes=%d seconds=%.3f "
+                "client_user_s=%.2f client_sys_s=%.2f") % (
+            phase, args.size, args.batch, args.clients, moved / elapsed / 1e6, moved, elapsed,
+            sum(r[4] for r in reports), sum(r[5] for r in reports))
         if args.cpu_pid:
-            line += " server_cpu_s=%.2f cpu_s_per_gb=%.3f" % (cpu, cpu / (moved / 1e9))
+            user, system = server_after[0] - server_before[0], server_after[1] - server_before[1]
+            line += " server_user_s=%.2f server_sys_s=%.2f server_cpu_s=%.2f cpu_s_per_gb=%.3f" % (
+                user, system, user + system, (user + system) / (moved / 1e9))
         print(line, flush=True)
     for w in workers:
         w.join(timeout=60)

@@ -300,11 +300,14 @@ class KvStoreClient:
             return buffer
 
     @staticmethod
-    def _ranges(keys, offsets, lengths):
+    def _add_ranges(request, keys, offsets, lengths):
         keys, offsets, lengths = list(keys), list(offsets), list(lengths)
         if not len(keys) == len(offsets) == len(lengths):
             raise ValueError("%d keys, %d offsets, %d lengths" % (len(keys), len(offsets), len(lengths)))
-        return [pb.BufferRange(key=k, offset=int(o), length=int(n)) for k, o, n in zip(keys, offsets, lengths)]
+        add = request.items.add
+        for key, offset, length in zip(keys, offsets, lengths):
+            add(key=key, offset=int(offset), length=int(length))
+        return request
 
     @staticmethod
     def _check_binding(codes, buffer, method):
@@ -319,9 +322,9 @@ class KvStoreClient:
         only buffer if omitted): the node copies them straight from the shared memory. One ErrorCode per key
         (INVALID_PARAMS for a range outside the buffer; nothing is stored for it)."""
         buffer = self._buffer_for(buffer)
-        reply = self._call("BatchPutFrom", self._put_from, pb.BatchPutFromRequest(
-            namespace=self._ns(namespace), buffer_id=buffer.buffer_id, items=self._ranges(keys, offsets, lengths),
-            config=self._config(replica_num, preferred_segments)))
+        request = pb.BatchPutFromRequest(namespace=self._ns(namespace), buffer_id=buffer.buffer_id,
+                                         config=self._config(replica_num, preferred_segments))
+        reply = self._call("BatchPutFrom", self._put_from, self._add_ranges(request, keys, offsets, lengths))
         codes = codes_of(reply.codes)
         self._check_binding(codes, buffer, "BatchPutFrom")
         return codes
@@ -330,8 +333,8 @@ class KvStoreClient:
         """Copies each key's value into the registered ``buffer`` at ``offsets[i]``, if it fits ``capacities[i]``
         bytes. Returns GetIntoResult(lengths, codes)."""
         buffer = self._buffer_for(buffer)
-        reply = self._call("BatchGetInto", self._get_into, pb.BatchGetIntoRequest(
-            namespace=self._ns(namespace), buffer_id=buffer.buffer_id, items=self._ranges(keys, offsets, capacities)))
+        request = pb.BatchGetIntoRequest(namespace=self._ns(namespace), buffer_id=buffer.buffer_id)
+        reply = self._call("BatchGetInto", self._get_into, self._add_ranges(request, keys, offsets, capacities))
         codes = codes_of(reply.codes)
         self._check_binding(codes, buffer, "BatchGetInto")
         return GetIntoResult(list(reply.lengths), codes)

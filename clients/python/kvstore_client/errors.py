@@ -75,7 +75,10 @@ class ErrorCode(enum.IntEnum):
 
 
 def codes_of(values):
-    """Wire enum numbers -> ErrorCode members."""
+    """Wire enum numbers -> ErrorCode members (all OK, the usual case, without a lookup per key)."""
+    values = list(values)
+    if not any(values):
+        return [ErrorCode.OK] * len(values)
     return [ErrorCode(v) for v in values]
 
 

@@ -27,14 +27,16 @@ import java.util.function.Supplier;
  * of a plain {@code MemorySegment.copy} of the same bytes. Run by bench/same-host.sh.
  *
  * <pre>
- *   SameHostLoad --mode store  --uds PATH --clients 8 --size 65536 --batch 128 --seconds 5 --cpu-pid PID
+ *   SameHostLoad --mode store  --uds PATH --clients 8 --size 65536 --batch 128 --seconds 5 --warmup 2 --cpu-pid PID
  *   SameHostLoad --mode memcpy --clients 8 --size 65536 --batch 128 --seconds 5
  * </pre>
  *
  * Each client has its own connection and a registered buffer of one batch, and keeps one call in flight. Puts cycle
  * through {@link #SLOTS} key sets per client: a slot's keys are removed (force) right before they are put again (a put
- * never overwrites; the remove is part of the measured time); gets read them back. One RESULT line per phase: MB/s
- * (10^6 bytes/s) and, for the store, the node's CPU seconds (utime + stime from /proc/PID/stat) per GB (10^9 bytes).
+ * never overwrites; the remove is part of the measured time); gets read them back. Each phase first runs {@code warmup}
+ * seconds untimed. One RESULT line per phase: MB/s (10^6 bytes/s), this process's user and system CPU seconds and, for
+ * the store, the node's user and system CPU seconds (utime, stime from /proc/PID/stat) and their sum per GB (10^9
+ * bytes). Threads: main drives the phases; the loops complete on the client's event loops and count into an atomic.
  */
 public final class SameHostLoad {
   private static final int SLOTS = 4;
@@ -47,24 +49,27 @@ public final class SameHostLoad {
     int size = Integer.parseInt(args.getOrDefault("size", "65536"));
     int batch = Integer.parseInt(args.getOrDefault("batch", "128"));
     double seconds = Double.parseDouble(args.getOrDefault("seconds", "5"));
+    double warmup = Double.parseDouble(args.getOrDefault("warmup", "2"));
     if ("memcpy".equals(args.get("mode"))) {
       memcpy(clients, size, batch, seconds);
     } else {
-      store(args.get("uds"), clients, size, batch, seconds, Long.parseLong(args.getOrDefault("cpu-pid", "0")));
+      store(args.get("uds"), clients, size, batch, seconds, warmup, Long.parseLong(args.getOrDefault("cpu-pid", "0")));
     }
     System.exit(0);
   }
 
-  static double cpuSeconds(long pid) throws Exception {
+  /** User and system CPU seconds of a process (utime, stime of /proc/PID/stat; USER_HZ is 100 on Linux). */
+  static double[] cpuSplit(long pid) throws Exception {
     if (pid <= 0) {
-      return 0;
+      return new double[2];
     }
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0; // utime, stime; USER_HZ is 100 on Linux
+    return new double[] {Long.parseLong(fields[11]) / 100.0, Long.parseLong(fields[12]) / 100.0};
   }
 
-  private static void store(String uds, int clients, int size, int batch, double seconds, long cpuPid) throws Exception {
+  private static void store(String uds, int clients, int size, int batch, double seconds, double warmup, long cpuPid)
+      throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
     List<KvStoreClient> conns = new ArrayList<>();
     List<RegisteredBuffer> buffers = new ArrayList<>();
@@ -97,27 +102,26 @@ public final class SameHostLoad {
     }
     long bytesPerCall = (long) size * batch;
     for (String op : List.of("put", "get")) {
+      // Warm-up (untimed): the JIT of both JVMs compiles this phase's path first.
+      ClosedLoops.run(clients, ClosedLoops.after(warmup), c -> phase(op, conns.get(c), buffers.get(c), slots.get(c),
+          new AtomicLong()));
       AtomicLong calls = new AtomicLong();
-      double cpuBefore = cpuSeconds(cpuPid);
+      double[] serverBefore = cpuSplit(cpuPid);
+      double[] clientBefore = cpuSplit(ProcessHandle.current().pid());
       long start = System.nanoTime();
-      ClosedLoops.run(clients, start + (long) (seconds * 1e9), c -> new Supplier<Future<?>>() {
-        int n;
-
-        @Override
-        public Future<?> get() {
-          List<BufferRange> ranges = slots.get(c).get(n++ % SLOTS);
-          Future<?> call = op.equals("put") ? put(conns.get(c), buffers.get(c), ranges)
-              : SameHostLoad.get(conns.get(c), buffers.get(c), ranges);
-          return call.onSuccess(ignored -> calls.incrementAndGet());
-        }
-      });
+      ClosedLoops.run(clients, start + (long) (seconds * 1e9), c -> phase(op, conns.get(c), buffers.get(c),
+          slots.get(c), calls));
       double elapsed = (System.nanoTime() - start) / 1e9;
-      double cpu = cpuSeconds(cpuPid) - cpuBefore;
+      double[] serverAfter = cpuSplit(cpuPid);
+      double[] clientAfter = cpuSplit(ProcessHandle.current().pid());
+      double cpu = serverAfter[0] + serverAfter[1] - serverBefore[0] - serverBefore[1];
       long moved = calls.get() * bytesPerCall;
-      String line = String.format("RESULT client=java op=%s size=%d batch=%d clients=%d mbps=%.1f bytes=%d seconds=%.3f",
-          op, size, batch, clients, moved / elapsed / 1e6, moved, elapsed);
+      String line = String.format("RESULT client=java op=%s size=%d batch=%d clients=%d mbps=%.1f bytes=%d seconds=%.3f"
+          + " client_user_s=%.2f client_sys_s=%.2f", op, size, batch, clients, moved / elapsed / 1e6, moved, elapsed,
+          clientAfter[0] - clientBefore[0], clientAfter[1] - clientBefore[1]);
       if (cpuPid > 0) {
-        line += String.format(" server_cpu_s=%.2f cpu_s_per_gb=%.3f", cpu, cpu / (moved / 1e9));
+        line += String.format(" server_user_s=%.2f server_sys_s=%.2f server_cpu_s=%.2f cpu_s_per_gb=%.3f",
+            serverAfter[0] - serverBefore[0], serverAfter[1] - serverBefore[1], cpu, cpu / (moved / 1e9));
       }
       System.out.println(line);
     }
@@ -128,6 +132,21 @@ public final class SameHostLoad {
       conns.get(c).close();
     }
     vertx.close().await();
+  }
+
+  /** One client's closed loop of puts or gets over its slots, counting completed calls. */
+  private static Supplier<Future<?>> phase(String op, KvStoreClient client, RegisteredBuffer buffer,
+                                           List<List<BufferRange>> slots, AtomicLong calls) {
+    return new Supplier<>() {
+      int n;
+
+      @Override
+      public Future<?> get() {
+        List<BufferRange> ranges = slots.get(n++ % SLOTS);
+        Future<?> call = op.equals("put") ? put(client, buffer, ranges) : SameHostLoad.get(client, buffer, ranges);
+        return call.onSuccess(ignored -> calls.incrementAndGet());
+      }
+    };
   }
 
   private static Future<?> put(KvStoreClient client, RegisteredBuffer buffer, List<BufferRange> ranges) {
