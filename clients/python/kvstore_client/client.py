@@ -250,9 +250,19 @@ class KvStoreClient:
                            pb.BatchRemoveRequest(namespace=self._ns(namespace), keys=list(keys), force=force))
         return codes_of(reply.codes)
 
-    def remove_all(self, force=False):
-        """Removes every key of every namespace; returns how many."""
-        return self._call("RemoveAll", self._remove_all, pb.RemoveAllRequest(force=force)).removed
+    def remove_all(self, force=False, namespace=None, all_namespaces=False):
+        """Removes every key of the namespace (this client's unless named), or of every namespace with
+        ``all_namespaces``; returns how many. Keys under a read lease stay unless ``force``. Raises KvStoreError if the
+        node refused the call (e.g. INVALID_PARAMS for a namespace together with ``all_namespaces``)."""
+        request = pb.RemoveAllRequest(force=force, all_namespaces=all_namespaces)
+        if not all_namespaces:
+            request.namespace = self._ns(namespace)
+        elif namespace:
+            request.namespace = namespace  # the node refuses the pair; say so rather than drop the namespace
+        reply = self._call("RemoveAll", self._remove_all, request)
+        if reply.code != ErrorCode.OK:
+            raise KvStoreError(reply.code, "RemoveAll: " + reply.message if reply.message else "RemoveAll")
+        return reply.removed
 
     # ------------------------------------------------------------------------------------------- same host
 

@@ -59,6 +59,7 @@ class ErrorCode(enum.IntEnum):
     TASK_NOT_FOUND = -1400
     TASK_PENDING_LIMIT_EXCEEDED = -1401
     JOB_NOT_FOUND = -1402
+    BUDGET_EXCEEDED = -2000  # not Mooncake's: a bulk call (RemoveByRegex) that would run past its budget
 
     def __str__(self):
         return self.name

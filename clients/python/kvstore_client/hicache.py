@@ -118,7 +118,7 @@ class HiCacheKvStore:
         return self.client.batch_exists(list(keys), namespace=self.namespace).leading_hits
 
     def clear(self):
-        self.client.remove_all(force=True)
+        self.client.remove_all(force=True, namespace=self.namespace)
 
     def close(self):
         if self._staging is not None:

@@ -113,10 +113,13 @@ def test_over_tcp_values_travel_in_messages(node, ns):
         store.close()
 
 
-def test_adapter_owning_its_client(node):
-    store = HiCacheKvStore(target="unix:" + node.uds, namespace="hicache-own")
+def test_adapter_owning_its_client(node, ns):
+    store = HiCacheKvStore(target="unix:" + node.uds, namespace=ns + "-own")
     store.set("k", b"v")
     assert store.get("k") == b"v"
-    store.clear()
-    assert store.batch_exists(["k"]) == 0
+    with KvStoreClient(node.tcp, namespace=ns + "-other") as other:
+        other.put("k", b"other")
+        store.clear()  # its own namespace only
+        assert store.batch_exists(["k"]) == 0
+        assert other.get("k") == b"other"
     store.close()

@@ -103,6 +103,21 @@ def test_namespaces_do_not_collide(node, ns):
         assert a.get("same", namespace=ns + "-b") == b"from b"
 
 
+def test_remove_all_removes_one_namespace_or_all(node, ns):
+    with KvStoreClient(node.tcp, namespace=ns + "-a") as a, KvStoreClient(node.tcp, namespace=ns + "-b") as b:
+        a.batch_put(["x", "y"], [b"1", b"2"])
+        b.put("x", b"3")
+        assert a.remove_all(force=True) == 2
+        assert a.batch_exists(["x", "y"]).flags == [False, False]
+        assert b.get("x") == b"3"  # another namespace is untouched
+        with pytest.raises(KvStoreError) as refused:  # a namespace and all_namespaces together
+            a.remove_all(force=True, namespace=ns + "-b", all_namespaces=True)
+        assert refused.value.code == ErrorCode.INVALID_PARAMS
+        assert b.get("x") == b"3"
+        assert a.remove_all(force=True, all_namespaces=True) >= 1
+        assert b.get("x") is None
+
+
 def test_batch_over_max_batch_size_fails_the_call(any_client, node):
     keys = ["k%d" % i for i in range(node.max_batch_size + 1)]
     with pytest.raises(KvStoreError) as failure:

@@ -46,7 +46,10 @@ public final class ClusterSetup {
         .with(vertxOptions)
         .withClusterManager(clusterManager)
         .buildClustered()
-        .map(vertx -> new Clustered(vertx, clusterManager));
+        .map(vertx -> {
+          vertx.exceptionHandler(new UnhandledExceptions());
+          return new Clustered(vertx, clusterManager);
+        });
   }
 
   static Config hazelcastConfig(ClusterOptions options) {

@@ -39,6 +39,12 @@ public final class ConfigSchema {
       null, "Largest shared buffer a same-host client may register");
   public static final ConfigKey SHM_BUFFERS_PER_CONNECTION = num("shm_buffers_per_connection", Kind.INT, 16, 1, 4096,
       "Most shared buffers one client connection may have registered at once");
+  public static final ConfigKey GRPC_MAX_CONCURRENT_STREAMS = num("grpc_max_concurrent_streams", Kind.INT, 256, 1,
+      100_000, "Calls one gRPC connection may have open at once (more are refused with REFUSED_STREAM)");
+  public static final ConfigKey GRPC_IDLE_TIMEOUT_MS = num("grpc_idle_timeout_ms", Kind.LONG, 300_000, 100, 86_400_000,
+      "A gRPC connection with no open call and no traffic this long is closed");
+  public static final ConfigKey GRPC_MESSAGE_TIMEOUT_MS = num("grpc_message_timeout_ms", Kind.LONG, 30_000, 100,
+      3_600_000, "A call whose request message stops growing this long is failed (DEADLINE_EXCEEDED) and reset");
   public static final ConfigKey METRICS_HOST = str("metrics_host", "127.0.0.1", "Address of /metrics and /health");
   public static final ConfigKey METRICS_PORT = num("metrics_port", Kind.INT, 9400, 0, 65535,
       "Port of /metrics and /health (0: any free port)");
@@ -84,6 +90,8 @@ public final class ConfigSchema {
       86_400_000L * 365, "Soft-pin TTL when a put enables the pin without one");
   public static final ConfigKey SOFT_PIN_MAX_TTL_MS = num("soft_pin_max_ttl_ms", Kind.LONG, 86_400_000, 0,
       86_400_000L * 365, "Largest soft-pin TTL a put may ask for");
+  public static final ConfigKey REGEX_REMOVAL_BUDGET_MS = num("regex_removal_budget_ms", Kind.LONG, 10_000, 1,
+      3_600_000, "Longest a RemoveByRegex may scan and match keys; past it the call removes nothing (BUDGET_EXCEEDED)");
 
   // --- storage-node liveness
   public static final ConfigKey HEARTBEAT_INTERVAL_MS = num("heartbeat_interval_ms", Kind.LONG, 1000, 10, 60_000,

@@ -3,6 +3,7 @@ package io.kvcache.app;
 import io.kvcache.cluster.ClusterOptions;
 import io.kvcache.gateway.GatewayOptions;
 import io.kvcache.gateway.ShmOptions;
+import io.kvcache.gateway.grpc.TransportLimits;
 import io.kvcache.master.MasterOptions;
 import io.kvcache.replica.OffloadSettings;
 import io.kvcache.replica.ShardSettings;
@@ -55,7 +56,9 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
         l(v, MAX_VALUE_SIZE), i(v, MAX_KEY_SIZE), i(v, MAX_BATCH_SIZE), i(v, PUT_FULL_RETRIES), b(v, PROMOTION_ON_HIT),
         uds.isEmpty() ? null : Path.of(uds).toAbsolutePath().normalize(),
         new ShmOptions(Path.of(s(v, SHM_DIR)).toAbsolutePath().normalize(), l(v, SHM_BUFFER_MAX_BYTES),
-            i(v, SHM_BUFFERS_PER_CONNECTION)));
+            i(v, SHM_BUFFERS_PER_CONNECTION)),
+        TransportLimits.of(i(v, GRPC_MAX_CONCURRENT_STREAMS), GatewayOptions.maxMessageSize(l(v, MAX_VALUE_SIZE)),
+            l(v, GRPC_IDLE_TIMEOUT_MS), l(v, GRPC_MESSAGE_TIMEOUT_MS)));
     ShardSettings shard = new ShardSettings(l(v, LEASE_TTL_MS), l(v, PUT_START_DISCARD_TIMEOUT_MS),
         l(v, PUT_START_RELEASE_TIMEOUT_MS), l(v, SOFT_PIN_DEFAULT_TTL_MS), l(v, SOFT_PIN_MAX_TTL_MS),
         l(v, MAX_VALUE_SIZE), MAX_REPLICAS);
@@ -64,7 +67,7 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
         b(v, OFFLOAD_FORCE_EVICT), Math.max(1, i(v, OFFLOAD_QUEUE_LIMIT) / 2));
     MasterOptions master = new MasterOptions(i(v, REPLICA_SHARDS), s(v, ALLOCATION_STRATEGY), shard, offload,
         i(v, OFFLOAD_QUEUE_LIMIT), d(v, EVICTION_HIGH_WATERMARK), d(v, EVICTION_RATIO), b(v, ALLOW_EVICT_SOFT_PINNED),
-        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS));
+        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS), l(v, REGEX_REMOVAL_BUDGET_MS));
     SsdOptions ssd = !b(v, ENABLE_OFFLOAD) ? null : new SsdOptions(
         new BucketStoreOptions(Path.of(s(v, SSD_DIR)), i(v, SSD_BUCKET_KEYS), l(v, SSD_BUCKET_BYTES),
             l(v, SSD_CAPACITY), d(v, SSD_HIGH_WATERMARK), d(v, SSD_LOW_WATERMARK),

@@ -149,6 +149,9 @@ public final class Node {
       List<Future<String>> deployed = new ArrayList<>();
       // What all connections together may hold of received, unprocessed request bytes.
       BufferBudget nodeBudget = new BufferBudget(Math.max(1L << 30, 4 * options.gateway().maxMessageSize()), null);
+      Gauge.builder("kvstore_gateway_request_bytes_held", nodeBudget, BufferBudget::heldBytes)
+          .description("Request bytes received by gRPC connections and not yet processed (capped per connection and node)")
+          .register(meters);
       AtomicLong registeredBuffers = new AtomicLong();
       Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
           .description("Shared-memory buffers same-host clients have registered (mapped into this node)")

@@ -7,10 +7,12 @@ import io.kvcache.metadata.ReplicaLocation;
 import io.kvcache.metadata.ReplicationKind;
 import io.kvcache.metadata.ReplicationStart;
 import io.kvcache.proto.bus.KeyResult;
+import io.kvcache.proto.bus.MetaCount;
 import io.kvcache.proto.bus.MetaReply;
 import io.kvcache.proto.bus.ReplicationOp;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicaDescriptor;
+import io.kvcache.replica.BulkRemoval;
 import io.kvcache.util.Result;
 
 import java.util.ArrayList;
@@ -40,6 +42,15 @@ public final class MetadataMessages {
       out.add(ObjectKey.of(b.toByteArray()));
     }
     return out;
+  }
+
+  public static MetaCount count(BulkRemoval r) {
+    return MetaCount.newBuilder().setCode(r.code()).setCount(r.removed()).setMessage(r.message()).build();
+  }
+
+  public static BulkRemoval removal(MetaCount c) {
+    return c.getCode() == ErrorCode.OK ? BulkRemoval.removed(c.getCount())
+        : BulkRemoval.refused(c.getCode(), c.getMessage());
   }
 
   public static KeyResult result(KeyReplicas r) {

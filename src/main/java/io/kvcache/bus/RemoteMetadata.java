@@ -27,6 +27,8 @@ import io.kvcache.proto.bus.TaskQuery;
 import io.kvcache.proto.bus.TaskState;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.BulkRemoval;
+import io.kvcache.replica.KeyCodec;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -125,19 +127,31 @@ public final class RemoteMetadata implements Metadata {
   }
 
   @Override
-  public Future<Long> removeAll(boolean force) {
-    return request(Addresses.METADATA, MetaRemoveAll.newBuilder().setForce(force).build())
-        .map(reply -> ((MetaCount) reply).getCount());
+  public Future<BulkRemoval> removeAll(String namespace, boolean allNamespaces, boolean force) {
+    String notUnicode = KeyCodec.validateNamespace(namespace);
+    if (notUnicode != null) { // protobuf would send '?' in its place: another namespace
+      return Future.succeededFuture(BulkRemoval.refused(ErrorCode.INVALID_PARAMS, notUnicode));
+    }
+    return bulk(MetaRemoveAll.newBuilder().setForce(force).setNamespace(namespace).setAllNamespaces(allNamespaces)
+        .build());
   }
 
   @Override
-  public Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force) {
-    MetaRemoveAll body = MetaRemoveAll.newBuilder().setForce(force).setByRegex(true).setNamespace(namespace)
-        .setRegex(regex).build();
-    return request(Addresses.METADATA, body).map(reply -> {
-      MetaCount count = (MetaCount) reply;
-      return count.getCode() == ErrorCode.OK ? Result.ok(count.getCount()) : Result.<Long>fail(count.getCode());
-    });
+  public Future<BulkRemoval> removeByRegex(String namespace, String regex, boolean force) {
+    String notUnicode = KeyCodec.validateNamespace(namespace);
+    notUnicode = notUnicode != null ? notUnicode : KeyCodec.unicodeProblem("regex", regex);
+    if (notUnicode != null) { // protobuf would send '?' in its place: another namespace or pattern
+      return Future.succeededFuture(BulkRemoval.refused(ErrorCode.INVALID_PARAMS, notUnicode));
+    }
+    return bulk(MetaRemoveAll.newBuilder().setForce(force).setByRegex(true).setNamespace(namespace).setRegex(regex)
+        .build());
+  }
+
+  /** A bulk removal on the master; a master that does not answer is a refusal (RPC_FAIL, RPC_TIMEOUT), not a failure. */
+  private Future<BulkRemoval> bulk(MetaRemoveAll body) {
+    return request(Addresses.METADATA, body).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? MetadataMessages.removal((MetaCount) ar.result())
+        : BulkRemoval.refused(BusErrors.codeOf(ar.cause()), "the master did not answer: " + ar.cause().getMessage())));
   }
 
   @Override

@@ -154,10 +154,20 @@ public final class KvStoreClient implements AutoCloseable {
         : Future.failedFuture(new KvStoreException(reply.getCode(), "remove " + key)));
   }
 
-  /** Removes every key of every namespace; how many. */
+  /** Removes every key of this client's namespace (leased ones only if {@code force}); how many. */
   public Future<Long> removeAll(boolean force) {
-    return calls.check("RemoveAll", stub.removeAll(RemoveAllRequest.newBuilder().setForce(force).build()))
-        .map(reply -> reply.getRemoved());
+    return removeAll(RemoveAllRequest.newBuilder().setNamespace(options.namespace()).setForce(force).build());
+  }
+
+  /** Removes every key of every namespace (leased ones only if {@code force}); how many. */
+  public Future<Long> removeAllNamespaces(boolean force) {
+    return removeAll(RemoveAllRequest.newBuilder().setAllNamespaces(true).setForce(force).build());
+  }
+
+  private Future<Long> removeAll(RemoveAllRequest request) {
+    return calls.check("RemoveAll", stub.removeAll(request)).compose(reply -> reply.getCode() == ErrorCode.OK
+        ? Future.succeededFuture(reply.getRemoved())
+        : Future.failedFuture(new KvStoreException(reply.getCode(), "RemoveAll: " + reply.getMessage())));
   }
 
   // ------------------------------------------------------------------------------------------------------ batches

@@ -13,12 +13,18 @@ package io.kvcache.gateway;
  * @param promotionOnHit a read served from SSD also copies the object back into DRAM
  * @param unixSocket path of the gRPC Unix socket for engines on this host (null: none)
  * @param shm the shared buffers such engines register
+ * @param transport what one gRPC connection may cost the node
  */
 public record GatewayOptions(String host, int port, int instances, long maxValueSize, int maxKeySize, int maxBatchSize,
-                             int putFullRetries, boolean promotionOnHit, java.nio.file.Path unixSocket, ShmOptions shm) {
+                             int putFullRetries, boolean promotionOnHit, java.nio.file.Path unixSocket, ShmOptions shm,
+                             io.kvcache.gateway.grpc.TransportLimits transport) {
 
   /** gRPC message limit on both sides: the largest value plus room for the other fields. */
   public long maxMessageSize() {
+    return maxMessageSize(maxValueSize);
+  }
+
+  public static long maxMessageSize(long maxValueSize) {
     return maxValueSize + (1 << 20);
   }
 }

@@ -86,7 +86,7 @@ public final class GatewayVerticle extends VerticleBase {
     MethodTable health = HealthMethods.table(masterKnown, List.of(table.serviceName()));
     GrpcServices services = new GrpcServices(List.of(table, health,
         ReflectionMethods.table(List.of(table.service(), health.service()))));
-    TransportLimits limits = TransportLimits.forMessages(options.maxMessageSize());
+    TransportLimits limits = options.transport();
     ContextInternal here = (ContextInternal) context;
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true))
         .connectHandler(socket -> GrpcConnection.install(socket, here, services, limits, nodeBudget));

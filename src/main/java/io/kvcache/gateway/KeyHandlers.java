@@ -75,19 +75,24 @@ final class KeyHandlers {
     });
   }
 
+  /** Removes the request's namespace, or every namespace with {@code all_namespaces}. */
   Future<RemoveAllReply> removeAll(RemoveAllRequest r) {
-    return metadata.removeAll(r.getForce()).map(removed -> {
-      metrics.record("remove_all", 1, 0);
-      return RemoveAllReply.newBuilder().setRemoved(removed).build();
+    return metadata.removeAll(r.getNamespace(), r.getAllNamespaces(), r.getForce()).map(removal -> {
+      metrics.record("remove_all", 1, removal.isOk() ? 0 : 1);
+      return RemoveAllReply.newBuilder().setCode(removal.code()).setRemoved(removal.removed())
+          .setMessage(removal.message()).build();
     });
   }
 
-  /** Removes the namespace's keys that match {@code regex} (substring search); an invalid regex is INVALID_PARAMS. */
+  /**
+   * Removes the namespace's keys that match {@code regex} (RE2 syntax, substring search); an invalid regex is
+   * INVALID_PARAMS, a scan over budget BUDGET_EXCEEDED, each with a message.
+   */
   Future<RemoveByRegexReply> removeByRegex(RemoveByRegexRequest r) {
-    return metadata.removeByRegex(r.getNamespace(), r.getRegex(), r.getForce()).map(removed -> {
-      metrics.record("remove_by_regex", 1, removed.isOk() ? 0 : 1);
-      return RemoveByRegexReply.newBuilder().setCode(removed.code()).setRemoved(removed.isOk() ? removed.value() : 0)
-          .build();
+    return metadata.removeByRegex(r.getNamespace(), r.getRegex(), r.getForce()).map(removal -> {
+      metrics.record("remove_by_regex", 1, removal.isOk() ? 0 : 1);
+      return RemoveByRegexReply.newBuilder().setCode(removal.code()).setRemoved(removal.removed())
+          .setMessage(removal.message()).build();
     });
   }
 }

@@ -15,6 +15,8 @@ import java.util.List;
 /**
  * Stores values end to end: PutStart on the shards, the bytes into every replica, then PutEnd — or PutRevoke for keys
  * whose transfer failed, so a failed transfer never reports success and never leaves a half-written value readable.
+ * The two halves are separate for callers that publish several batches together or none of them (a BatchPut stream):
+ * {@link #stage} leaves the written keys PROCESSING, {@link #publish} or {@link #revoke} ends them.
  *
  * <p>Not thread-safe: one per gateway verticle.
  */
@@ -31,6 +33,25 @@ final class PutFlow {
 
   /** One code per key, in order. Keys must be valid; empty values are refused per key by the caller. */
   Future<ErrorCode[]> put(long writer, List<ObjectKey> keys, List<ByteString> values, ReplicateConfig config) {
+    return stage(writer, keys, values, config).compose(staged -> publish(writer, staged.keys()).map(published -> {
+      for (int j = 0; j < published.length; j++) {
+        staged.codes()[staged.positions()[j]] = published[j];
+      }
+      return staged.codes();
+    }));
+  }
+
+  /**
+   * The values written into reserved replicas, not yet readable: what {@link #stage} leaves for {@link #publish} (or
+   * {@link #revoke}). {@code codes} holds one code per key of the call — OK for the staged ones so far.
+   */
+  record Staged(List<ObjectKey> keys, int[] positions, ErrorCode[] codes) {}
+
+  /**
+   * PutStart, then the bytes into every replica; keys whose transfer failed are revoked at once (never readable), the
+   * others stay PROCESSING until {@link #publish} or {@link #revoke}.
+   */
+  Future<Staged> stage(long writer, List<ObjectKey> keys, List<ByteString> values, ReplicateConfig config) {
     long[] sizes = new long[keys.size()];
     for (int i = 0; i < sizes.length; i++) {
       sizes[i] = values.get(i).size();
@@ -48,8 +69,42 @@ final class PutFlow {
               .onFailure(failure -> codes[index] = DataTransfer.codeOf(failure)));
         }
       }
-      return Future.join(transfers).transform(ignored -> finish(writer, keys, reserved, codes));
+      return Future.join(transfers).transform(ignored -> {
+        List<ObjectKey> staged = new ArrayList<>();
+        List<ObjectKey> failed = new ArrayList<>();
+        int[] positions = new int[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+          if (reserved[i] && codes[i] == ErrorCode.OK) {
+            positions[staged.size()] = i;
+            staged.add(keys.get(i));
+          } else if (reserved[i]) {
+            failed.add(keys.get(i));
+          }
+        }
+        Staged result = new Staged(staged, java.util.Arrays.copyOf(positions, staged.size()), codes);
+        return revoke(writer, failed).transform(revoked -> Future.succeededFuture(result));
+      });
     });
+  }
+
+  /** PutEnd for {@code keys} (staged ones): they become readable. One code per key; INTERNAL_ERROR if PutEnd failed. */
+  Future<ErrorCode[]> publish(long writer, List<ObjectKey> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(new ErrorCode[0]);
+    }
+    return metadata.putEnd(writer, keys).transform(ar -> {
+      if (ar.succeeded()) {
+        return Future.succeededFuture(ar.result());
+      }
+      ErrorCode[] failed = new ErrorCode[keys.size()];
+      java.util.Arrays.fill(failed, ErrorCode.INTERNAL_ERROR);
+      return Future.succeededFuture(failed);
+    });
+  }
+
+  /** PutRevoke: the keys' reservations and bytes are dropped, never readable. */
+  Future<Void> revoke(long writer, List<ObjectKey> keys) {
+    return keys.isEmpty() ? Future.succeededFuture() : metadata.putRevoke(writer, keys).mapEmpty();
   }
 
   /**
@@ -85,31 +140,6 @@ final class PutFlow {
           return started;
         });
       });
-    });
-  }
-
-  /** PutEnd for the keys whose bytes all landed, PutRevoke for reserved keys whose transfer failed. */
-  private Future<ErrorCode[]> finish(long writer, List<ObjectKey> keys, boolean[] reserved, ErrorCode[] codes) {
-    List<ObjectKey> ended = new ArrayList<>();
-    List<Integer> endedAt = new ArrayList<>();
-    List<ObjectKey> revoked = new ArrayList<>();
-    for (int i = 0; i < codes.length; i++) {
-      if (reserved[i] && codes[i] == ErrorCode.OK) {
-        ended.add(keys.get(i));
-        endedAt.add(i);
-      } else if (reserved[i]) {
-        revoked.add(keys.get(i));
-      }
-    }
-    Future<?> revoke = revoked.isEmpty() ? Future.succeededFuture() : metadata.putRevoke(writer, revoked);
-    Future<ErrorCode[]> end = ended.isEmpty() ? Future.succeededFuture(new ErrorCode[0])
-        : metadata.putEnd(writer, ended);
-    return Future.join(revoke, end).transform(ignored -> {
-      ErrorCode[] results = end.result();
-      for (int j = 0; results != null && j < endedAt.size(); j++) {
-        codes[endedAt.get(j)] = results[j];
-      }
-      return Future.succeededFuture(codes);
     });
   }
 }

@@ -6,9 +6,12 @@ import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
 import io.kvcache.metadata.ReplicaLists;
 import io.kvcache.metadata.ReplicaLocation;
+import io.kvcache.metadata.ReplicationKind;
+import io.kvcache.proto.v1.CopyStartRequest;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.GetReplicaListReply;
 import io.kvcache.proto.v1.GetReplicaListRequest;
+import io.kvcache.proto.v1.MoveStartRequest;
 import io.kvcache.proto.v1.PutEndReply;
 import io.kvcache.proto.v1.PutEndRequest;
 import io.kvcache.proto.v1.PutRevokeReply;
@@ -17,6 +20,9 @@ import io.kvcache.proto.v1.PutStartReply;
 import io.kvcache.proto.v1.PutStartRequest;
 import io.kvcache.proto.v1.ReadSliceReply;
 import io.kvcache.proto.v1.ReadSliceRequest;
+import io.kvcache.proto.v1.ReplicationEndReply;
+import io.kvcache.proto.v1.ReplicationKey;
+import io.kvcache.proto.v1.ReplicationStartReply;
 import io.kvcache.proto.v1.WriteSliceReply;
 import io.kvcache.proto.v1.WriteSliceRequest;
 import io.kvcache.replica.KeyCodec;
@@ -24,10 +30,13 @@ import io.kvcache.storage.DataTransfer;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The two-phase put (PutStart, WriteSlice, PutEnd, PutRevoke; only the connection that started a put may write, end or
- * revoke it) and the replica-level reads (GetReplicaList, ReadSlice) for clients that move bytes themselves.
+ * The calls of clients that move bytes themselves: the two-phase put (PutStart, WriteSlice, PutEnd, PutRevoke),
+ * client-driven copy and move (CopyStart/End/Revoke, MoveStart/End/Revoke) and the replica-level reads
+ * (GetReplicaList, ReadSlice). Only the connection that started a put, copy or move may write, end or revoke it; the
+ * replicas it is to write are zero-filled before it learns where they are.
  *
  * <p>Not thread-safe: one per gateway verticle.
  */
@@ -58,13 +67,79 @@ final class TwoPhaseHandlers {
           PutStartReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).setMessage(invalid).build());
     }
     ObjectKey key = ObjectKey.of(r.getNamespace(), r.getKey());
-    return metadata.putStart(call.client(), List.of(key), new long[] {r.getValueSize()}, r.getConfig()).map(results -> {
-      KeyReplicas result = results[0];
-      metrics.record("put_start", 1, result.isOk() ? 0 : 1);
-      PutStartReply.Builder reply = PutStartReply.newBuilder().setCode(result.code());
-      result.replicas().forEach(loc -> reply.addReplicas(loc.toDescriptor()));
-      return reply.build();
+    return metadata.putStart(call.client(), List.of(key), new long[] {r.getValueSize()}, r.getConfig())
+        .compose(results -> {
+          KeyReplicas result = results[0];
+          Future<ErrorCode> ready = !result.isOk() ? Future.succeededFuture(result.code())
+              : blank(result.replicas(), () -> metadata.putRevoke(call.client(), List.of(key)));
+          return ready.map(code -> {
+            metrics.record("put_start", 1, code == ErrorCode.OK ? 0 : 1);
+            PutStartReply.Builder reply = PutStartReply.newBuilder().setCode(code);
+            if (code == ErrorCode.OK) {
+              result.replicas().forEach(loc -> reply.addReplicas(loc.toDescriptor()));
+            }
+            return reply.build();
+          });
+        });
+  }
+
+  /**
+   * Zero-fills replicas the client will write itself, before it learns where they are: an end (PutEnd, CopyEnd,
+   * MoveEnd) may follow with bytes never written, and those then read as zeros, never as what the memory last held
+   * (another namespace's object). If the fill fails the reservation is undone with {@code undo} and the fill's code
+   * returned. The gateway's own puts write every byte and need none of this.
+   */
+  private Future<ErrorCode> blank(List<ReplicaLocation> replicas, Supplier<Future<?>> undo) {
+    return data.zeroAll(replicas).transform(zeroed -> zeroed.succeeded() ? Future.succeededFuture(ErrorCode.OK)
+        : undo.get().transform(ignored -> Future.succeededFuture(DataTransfer.codeOf(zeroed.cause()))));
+  }
+
+  Future<ReplicationStartReply> copyStart(CallContext call, CopyStartRequest r) {
+    return startReplication("copy_start", ReplicationKind.COPY, call, r.getNamespace(), r.getKey(),
+        r.getSourceSegment(), r.getTargetSegmentsList());
+  }
+
+  Future<ReplicationStartReply> moveStart(CallContext call, MoveStartRequest r) {
+    return startReplication("move_start", ReplicationKind.MOVE, call, r.getNamespace(), r.getKey(),
+        r.getSourceSegment(), List.of(r.getTargetSegment()));
+  }
+
+  /** Client-driven copy or move: the source is pinned, the targets reserved (invisible) and zero-filled. */
+  private Future<ReplicationStartReply> startReplication(String op, ReplicationKind kind, CallContext call,
+                                                         String namespace, String key, String source,
+                                                         List<String> targets) {
+    if (KeyCodec.validate(namespace, key, options.maxKeySize()) != null) {
+      metrics.record(op, 1, 1);
+      return Future.succeededFuture(ReplicationStartReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+    }
+    ObjectKey k = ObjectKey.of(namespace, key);
+    return metadata.startReplication(kind, call.client(), k, source, targets).compose(started -> {
+      Future<ErrorCode> ready = !started.isOk() ? Future.succeededFuture(started.code())
+          : blank(started.value().targets(), () -> metadata.finishReplication(kind, false, call.client(), k));
+      return ready.map(code -> {
+        metrics.record(op, 1, code == ErrorCode.OK ? 0 : 1);
+        ReplicationStartReply.Builder reply = ReplicationStartReply.newBuilder().setCode(code);
+        if (code == ErrorCode.OK) {
+          reply.setSource(started.value().source().toDescriptor());
+          started.value().targets().forEach(t -> reply.addTargets(t.toDescriptor()));
+        }
+        return reply.build();
+      });
     });
+  }
+
+  /** CopyEnd, CopyRevoke, MoveEnd, MoveRevoke. */
+  Future<ReplicationEndReply> finishReplication(String op, ReplicationKind kind, boolean commit, CallContext call,
+                                                ReplicationKey r) {
+    if (KeyCodec.validate(r.getNamespace(), r.getKey(), options.maxKeySize()) != null) {
+      metrics.record(op, 1, 1);
+      return Future.succeededFuture(ReplicationEndReply.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+    }
+    return metadata.finishReplication(kind, commit, call.client(), ObjectKey.of(r.getNamespace(), r.getKey()))
+        .map(code -> {
+          metrics.record(op, 1, code == ErrorCode.OK ? 0 : 1);
+          return ReplicationEndReply.newBuilder().setCode(code).build();
+        });
   }
 
   Future<WriteSliceReply> writeSlice(CallContext call, WriteSliceRequest r) {

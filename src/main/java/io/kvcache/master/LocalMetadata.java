@@ -13,6 +13,7 @@ import io.kvcache.metadata.ReplicationStart;
 import io.kvcache.metadata.TaskInfo;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.BulkRemoval;
 import io.kvcache.replica.KeyCodec;
 import io.kvcache.replica.MatchingRemoval;
 import io.kvcache.replica.MemoryReplica;
@@ -25,35 +26,44 @@ import io.kvcache.tasks.TaskSpec;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * {@link Metadata} by direct calls on this node's shards: each shard involved is called once per request, on the
  * caller's thread, under its lock; the key bytes the caller encoded are the ones the shard keeps. Bulk removals scan
- * every shard a slice at a time on a worker thread, never on the caller's event loop.
+ * every shard a slice at a time on one worker thread of their own, one removal at a time, never on an event loop.
  *
  * <p>Thread-safe (the shards, the registry and the task board are).
  */
 public final class LocalMetadata implements Metadata {
+  /** The worker pool (of one thread) bulk removals run on. */
+  static final String BULK_REMOVAL_POOL = "kv-bulk-removal";
+
   private final MasterShards shards;
   private final SegmentRegistry segments;
   private final TaskBoard tasks;
   private final EvictionTrigger eviction;
-  private final Vertx vertx;
+  private final WorkerExecutor bulkRemoval;
+  private final long regexBudgetMs;
 
+  /**
+   * @param vertx gives the one worker thread bulk removals run on, one at a time: however many clients ask, scans
+   *     and regex matching take at most one core from the event loops
+   * @param regexBudgetMs longest a RemoveByRegex may scan and match before it is refused (BUDGET_EXCEEDED)
+   */
   public LocalMetadata(MasterShards shards, SegmentRegistry segments, TaskBoard tasks, EvictionTrigger eviction,
-                       Vertx vertx) {
+                       Vertx vertx, long regexBudgetMs) {
     this.shards = shards;
     this.segments = segments;
     this.tasks = tasks;
     this.eviction = eviction;
-    this.vertx = vertx;
+    this.bulkRemoval = vertx.createSharedWorkerExecutor(BULK_REMOVAL_POOL, 1);
+    this.regexBudgetMs = regexBudgetMs;
   }
 
   private long leaseTtlMs() {
@@ -130,21 +140,28 @@ public final class LocalMetadata implements Metadata {
   }
 
   @Override
-  public Future<Long> removeAll(boolean force) {
-    return vertx.executeBlocking(() -> MatchingRemoval.run(shards, key -> true, key -> true, force), false);
+  public Future<BulkRemoval> removeAll(String namespace, boolean allNamespaces, boolean force) {
+    if (allNamespaces) {
+      if (!namespace.isEmpty()) {
+        return Future.succeededFuture(BulkRemoval.refused(ErrorCode.INVALID_PARAMS,
+            "all_namespaces removes every namespace: leave namespace empty"));
+      }
+      return bulkRemoval.executeBlocking(() -> BulkRemoval.removed(MatchingRemoval.run(shards, key -> true, force)));
+    }
+    String invalid = KeyCodec.validateNamespace(namespace);
+    if (invalid != null) {
+      return Future.succeededFuture(BulkRemoval.refused(ErrorCode.INVALID_PARAMS, invalid));
+    }
+    byte[] prefix = KeyCodec.namespacePrefix(namespace);
+    return bulkRemoval.executeBlocking(() -> BulkRemoval.removed(
+        MatchingRemoval.run(shards, key -> KeyCodec.inNamespace(key, prefix), force)));
   }
 
   @Override
-  public Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force) {
-    Pattern pattern;
-    try {
-      pattern = Pattern.compile(regex);
-    } catch (PatternSyntaxException e) {
-      return Future.succeededFuture(Result.fail(ErrorCode.INVALID_PARAMS));
-    }
-    byte[] prefix = KeyCodec.namespacePrefix(namespace);
-    return vertx.executeBlocking(() -> Result.ok(MatchingRemoval.run(shards, key -> KeyCodec.inNamespace(key, prefix),
-        key -> pattern.matcher(KeyCodec.userKey(key)).find(), force)), false);
+  public Future<BulkRemoval> removeByRegex(String namespace, String regex, boolean force) {
+    // Compiling runs on the worker too: it is bounded (KeyRegex checks the size first) but not free.
+    return bulkRemoval.executeBlocking(() -> MatchingRemoval.removeByRegex(shards, namespace, regex, force,
+        regexBudgetMs, shards.shared().clock()));
   }
 
   @Override

@@ -16,7 +16,9 @@ import io.kvcache.replica.ShardSettings;
  * @param allowEvictSoftPinned soft-pinned objects may be evicted, last
  * @param evictionCheckIntervalMs how often the master checks whether to evict
  * @param clientLiveTtlMs a storage node silent this long loses its segments
+ * @param regexRemovalBudgetMs longest a RemoveByRegex may scan and match before it is refused
  */
 public record MasterOptions(int shards, String allocationStrategy, ShardSettings shard, OffloadSettings offload,
                             int offloadQueueLimit, double evictionHighWatermark, double evictionRatio,
-                            boolean allowEvictSoftPinned, long evictionCheckIntervalMs, long clientLiveTtlMs) {}
+                            boolean allowEvictSoftPinned, long evictionCheckIntervalMs, long clientLiveTtlMs,
+                            long regexRemovalBudgetMs) {}

@@ -63,7 +63,7 @@ public final class MasterRole {
     this.metadata = new LocalMetadata(shards, segments, board, () -> vertx.eventBus()
         .<com.google.protobuf.Message>request(Addresses.EVICT, EvictRequest.getDefaultInstance())
         .transform(ar -> Future.succeededFuture(ar.succeeded() && ((EvictReply) ar.result().body()).getFreed())),
-        vertx);
+        vertx, options.regexRemovalBudgetMs());
   }
 
   /** Deploys the master's verticles: mounts and liveness, metadata for other nodes, eviction, tasks, sweeps. */

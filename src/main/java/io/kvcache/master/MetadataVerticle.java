@@ -6,7 +6,6 @@ import io.kvcache.bus.MetadataMessages;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
 import io.kvcache.proto.bus.KeyResult;
-import io.kvcache.proto.bus.MetaCount;
 import io.kvcache.proto.bus.MetaKeys;
 import io.kvcache.proto.bus.MetaPutStart;
 import io.kvcache.proto.bus.MetaRemoveAll;
@@ -18,11 +17,14 @@ import io.kvcache.proto.bus.TaskCreated;
 import io.kvcache.proto.bus.TaskQuery;
 import io.kvcache.proto.bus.TaskState;
 import io.kvcache.proto.v1.ErrorCode;
+import io.kvcache.util.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The metadata API on the event bus ({@link Addresses#METADATA}) for gateways and task workers on other nodes: decodes a
@@ -30,6 +32,9 @@ import java.util.List;
  * times so requests from many nodes are served on several event loops.
  */
 public final class MetadataVerticle extends VerticleBase {
+  private static final RateLimitedLog FAILURES =
+      RateLimitedLog.of(Logger.getLogger(MetadataVerticle.class.getName()), Level.INFO);
+
   private final Metadata metadata;
 
   public MetadataVerticle(Metadata metadata) {
@@ -43,14 +48,20 @@ public final class MetadataVerticle extends VerticleBase {
       try {
         reply = answer(msg.body());
       } catch (IllegalArgumentException e) {
+        FAILURES.log("malformed metadata request", () -> e.getMessage());
         msg.fail(ErrorCode.INVALID_PARAMS_VALUE, e.getMessage());
+        return;
+      } catch (RuntimeException e) { // never let it reach Vert.x, which would log its stack per request
+        FAILURES.log("metadata request failed", () -> RateLimitedLog.describe(e));
+        msg.fail(ErrorCode.INTERNAL_ERROR_VALUE, RateLimitedLog.describe(e));
         return;
       }
       reply.onComplete(ar -> {
         if (ar.succeeded()) {
           msg.reply(ar.result());
         } else {
-          msg.fail(ErrorCode.INTERNAL_ERROR_VALUE, String.valueOf(ar.cause()));
+          FAILURES.log("metadata request failed", () -> RateLimitedLog.describe(ar.cause()));
+          msg.fail(ErrorCode.INTERNAL_ERROR_VALUE, RateLimitedLog.describe(ar.cause()));
         }
       });
     });
@@ -65,10 +76,8 @@ public final class MetadataVerticle extends VerticleBase {
             .map(results -> MetadataMessages.reply(results, 0));
       }
       case MetaKeys k -> keys(k);
-      case MetaRemoveAll r -> r.getByRegex()
-          ? metadata.removeByRegex(r.getNamespace(), r.getRegex(), r.getForce()).map(removed -> MetaCount.newBuilder()
-              .setCode(removed.code()).setCount(removed.isOk() ? removed.value() : 0).build())
-          : metadata.removeAll(r.getForce()).map(removed -> MetaCount.newBuilder().setCount(removed).build());
+      case MetaRemoveAll r -> (r.getByRegex() ? metadata.removeByRegex(r.getNamespace(), r.getRegex(), r.getForce())
+          : metadata.removeAll(r.getNamespace(), r.getAllNamespaces(), r.getForce())).map(MetadataMessages::count);
       case MetaWriteTarget w -> metadata.writeTarget(w.getWriter(), ObjectKey.of(w.getKey().toByteArray()),
           w.getReplicaId(), w.getOffset(), w.getLength()).map(target -> {
             KeyResult.Builder result = KeyResult.newBuilder().setCode(target.code());

@@ -2,6 +2,7 @@ package io.kvcache.metadata;
 
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.proto.v1.ReplicateConfig;
+import io.kvcache.replica.BulkRemoval;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 
@@ -31,11 +32,18 @@ public interface Metadata {
 
   Future<ErrorCode[]> remove(List<ObjectKey> keys, boolean force);
 
-  /** Removes every removable object; the count removed. */
-  Future<Long> removeAll(boolean force);
+  /**
+   * Removes the namespace's removable objects, or every namespace's when {@code allNamespaces} (the namespace must then
+   * be empty); the count removed, or why nothing was (an invalid namespace: INVALID_PARAMS).
+   */
+  Future<BulkRemoval> removeAll(String namespace, boolean allNamespaces, boolean force);
 
-  /** Removes the namespace's removable objects whose key matches {@code regex} (substring search). */
-  Future<Result<Long>> removeByRegex(String namespace, String regex, boolean force);
+  /**
+   * Removes the namespace's removable objects whose key matches {@code regex} (RE2 syntax, substring search); an
+   * invalid or unsupported regex is INVALID_PARAMS, a scan past the budget BUDGET_EXCEEDED, and then nothing is
+   * removed.
+   */
+  Future<BulkRemoval> removeByRegex(String namespace, String regex, boolean force);
 
   /** The PROCESSING replica {@code replicaId} of the key, if {@code writer} may write {@code [offset, +length)} of it. */
   Future<Result<ReplicaLocation>> writeTarget(long writer, ObjectKey key, long replicaId, long offset, long length);

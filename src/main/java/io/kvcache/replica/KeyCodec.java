@@ -31,16 +31,43 @@ public final class KeyCodec {
     return out;
   }
 
-  /** Null if (namespace, key) is acceptable, else why not: empty key, or the encoded key longer than maxKeyBytes. */
+  /**
+   * Null if (namespace, key) is acceptable, else why not: empty key, a namespace or key that is not a sequence of
+   * Unicode scalar values (an unpaired surrogate, which JSON's {@code \\uD800} escapes can carry), or the encoded key
+   * longer than maxKeyBytes. Strings with unpaired surrogates are refused, never re-encoded: UTF-8 has no form for
+   * them, and replacing each with '?' would map distinct keys (and the plain key {@code a?b}) to one object.
+   */
   public static String validate(String namespace, String key, int maxKeyBytes) {
     if (key.isEmpty()) {
       return "empty key";
     }
-    long bytes = (long) utf8Length(namespace) + utf8Length(key);
+    long nsBytes = utf8Length(namespace);
+    if (nsBytes < 0) {
+      return "namespace is not valid Unicode: unpaired surrogate at index " + (-nsBytes - 1);
+    }
+    long keyBytes = utf8Length(key);
+    if (keyBytes < 0) {
+      return "key is not valid Unicode: unpaired surrogate at index " + (-keyBytes - 1);
+    }
+    long bytes = nsBytes + keyBytes;
     if (bytes > maxKeyBytes) {
       return "key of " + bytes + " bytes (namespace included) exceeds max_key_size " + maxKeyBytes;
     }
     return null;
+  }
+
+  /** Null if {@code namespace} is a sequence of Unicode scalar values (see {@link #validate}), else why not. */
+  public static String validateNamespace(String namespace) {
+    return unicodeProblem("namespace", namespace);
+  }
+
+  /**
+   * Null if {@code text} is a sequence of Unicode scalar values, else why not (naming it {@code what}): protobuf, UTF-8
+   * and so the event bus cannot carry an unpaired surrogate and would silently send '?' instead.
+   */
+  public static String unicodeProblem(String what, String text) {
+    long bytes = utf8Length(text);
+    return bytes >= 0 ? null : what + " is not valid Unicode: unpaired surrogate at index " + (-bytes - 1);
   }
 
   /** The encoded-key prefix of a namespace: every key of it starts with these bytes (and no key of another does). */
@@ -56,6 +83,12 @@ public final class KeyCodec {
 
   /** The user-visible key part of an encoded key (namespace stripped). */
   public static String userKey(byte[] encoded) {
+    int start = userKeyStart(encoded);
+    return new String(encoded, start, encoded.length - start, StandardCharsets.UTF_8);
+  }
+
+  /** Where the user key's UTF-8 bytes start in an encoded key (after the namespace's length and bytes). */
+  public static int userKeyStart(byte[] encoded) {
     int nsLength = 0;
     int shift = 0;
     int at = 0;
@@ -65,8 +98,7 @@ public final class KeyCodec {
       nsLength |= (b & 0x7F) << shift;
       shift += 7;
     } while ((b & 0x80) != 0);
-    int start = at + nsLength;
-    return new String(encoded, start, encoded.length - start, StandardCharsets.UTF_8);
+    return at + nsLength;
   }
 
   /** 32-bit hash of an encoded key (FNV-1a with a murmur finaliser: cheap and well mixed in every bit). */
@@ -100,19 +132,22 @@ public final class KeyCodec {
     return size;
   }
 
-  private static int utf8Length(String s) {
-    int bytes = 0;
+  /** UTF-8 length of {@code s}, or {@code -(index + 1)} of its first unpaired surrogate. */
+  private static long utf8Length(String s) {
+    long bytes = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c < 0x80) {
         bytes++;
       } else if (c < 0x800) {
         bytes += 2;
+      } else if (!Character.isSurrogate(c)) {
+        bytes += 3;
       } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
         bytes += 4;
         i++;
       } else {
-        bytes += 3;
+        return -(i + 1L);
       }
     }
     return bytes;

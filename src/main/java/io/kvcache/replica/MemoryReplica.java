@@ -30,11 +30,14 @@ public final class MemoryReplica extends Replica {
   }
 
   /**
-   * Id of this replica, stable while it lives: the segment name's hash and the allocation handle. It only has to tell
-   * apart the replicas of one object, which always sit on distinct segments.
+   * Id of this replica, stable while it lives: the segment name's hash in the high half, the allocator's node index
+   * (the handle's low half, below 2^31) with bit 31 set in the low half. It only has to tell apart the replicas of one
+   * object, which always sit on distinct segments, so distinct segment names suffice; bit 31 keeps it apart from
+   * {@link DiskReplica#id()}. (The handle's generation is left out: XORed into the name's hash, as it once was, it
+   * let two segments whose names hash one apart give two replicas of one object the same id.)
    */
   public long id() {
-    return ((long) segment.name().hashCode() << 32) ^ handle;
+    return ((long) segment.name().hashCode() << 32) | 0x8000_0000L | (handle & 0x7FFF_FFFFL);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.kvcache.replica;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * Walks a shard's objects in slices of {@link #SLICE_HOMES} home slots, one {@link ShardAccess} step per slice, so no
  * step holds the shard for long (a slice visits about 3,000 entries at the table's usual load: tens of microseconds). If
@@ -26,6 +28,14 @@ final class ShardScan {
 
   /** As above, with {@code afterSlice} run after every slice, outside the step (it may make steps of its own). */
   static void walk(ShardAccess shards, int shard, Slice slice, Runnable afterSlice, Runnable restart) {
+    walkWhile(shards, shard, slice, () -> {
+      afterSlice.run();
+      return true;
+    }, restart);
+  }
+
+  /** As above; the walk stops early when {@code afterSlice} returns false. */
+  static void walkWhile(ShardAccess shards, int shard, Slice slice, BooleanSupplier afterSlice, Runnable restart) {
     int[] capacity = {-1};
     int next = 0;
     int restarts = 0;
@@ -40,7 +50,9 @@ final class ShardScan {
         return slice.run(s, from, SLICE_HOMES);
       });
       if (next != RESIZED) {
-        afterSlice.run();
+        if (!afterSlice.getAsBoolean()) {
+          return;
+        }
       } else {
         if (++restarts > MAX_RESTARTS) {
           return;

@@ -60,6 +60,12 @@ public final class DramSegment implements AutoCloseable {
     memory.asSlice(offset, length).copyFrom(MemorySegment.ofBuffer(source));
   }
 
+  /** Sets {@code [offset, offset+length)} to zero. */
+  public void zero(long offset, long length) {
+    checkRange(offset, length);
+    memory.asSlice(offset, length).fill((byte) 0);
+  }
+
   public void read(long offset, byte[] target, int to, int length) {
     checkRange(offset, length);
     MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, target, to, length);

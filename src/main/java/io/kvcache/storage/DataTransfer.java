@@ -8,6 +8,7 @@ import io.kvcache.metadata.ReplicaLocation;
 import io.kvcache.proto.bus.SliceData;
 import io.kvcache.proto.bus.SliceRead;
 import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
 import io.netty.buffer.ByteBuf;
@@ -17,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,6 +28,9 @@ import java.util.List;
  * <p>Thread-safe (stateless apart from what it was given); local copies run on the caller's thread.
  */
 public final class DataTransfer {
+  /** Zero-fills up to this size run on the caller's thread. */
+  static final long ZERO_INLINE_BYTES = 1 << 20;
+
   private final Vertx vertx;
   private final DeliveryOptions options;
   private final String nodeId;
@@ -73,6 +78,62 @@ public final class DataTransfer {
           return reply.getCode() == ErrorCode.OK ? Future.succeededFuture()
               : Future.failedFuture(new TransferException(reply.getCode(), "remote write refused"));
         });
+  }
+
+  /**
+   * Zero-fills every memory replica, whole: for replicas a client will write itself (two-phase put, client-driven copy
+   * and move), so that bytes it never writes read as zeros, never as what the memory held before. Fails with the first
+   * error code.
+   */
+  public Future<Void> zeroAll(List<ReplicaLocation> replicas) {
+    List<Future<Void>> zeroed = new ArrayList<>(replicas.size());
+    for (ReplicaLocation r : replicas) {
+      if (r.isMemory()) {
+        zeroed.add(zero(r));
+      }
+    }
+    return Future.all(zeroed).mapEmpty();
+  }
+
+  private Future<Void> zero(ReplicaLocation replica) {
+    if (isLocal(replica)) {
+      return zeroed(vertx, local, replica.offset(), replica.size());
+    }
+    SliceZero request = SliceZero.newBuilder().setSegment(replica.segmentName()).setOffset(replica.offset())
+        .setLength(replica.size()).build();
+    return vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, options)
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(new TransferException(BusErrors.codeOf(ar.cause()), ar.cause().getMessage()));
+          }
+          SliceData reply = (SliceData) ar.result().body();
+          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture()
+              : Future.failedFuture(new TransferException(reply.getCode(), "remote zero-fill refused"));
+        });
+  }
+
+  /**
+   * Zeroes {@code [offset, +length)} of {@code segment}: inline up to {@link #ZERO_INLINE_BYTES} (a few tens of
+   * microseconds), on a worker thread above, so a 64 MiB fill never holds an event loop.
+   */
+  static Future<Void> zeroed(Vertx vertx, DramSegment segment, long offset, long length) {
+    if (length <= ZERO_INLINE_BYTES) {
+      try {
+        segment.zero(offset, length);
+        return Future.succeededFuture();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(zeroFailure(e));
+      }
+    }
+    return vertx.<Void>executeBlocking(() -> {
+      segment.zero(offset, length);
+      return null;
+    }, false).recover(e -> Future.failedFuture(zeroFailure(e)));
+  }
+
+  private static TransferException zeroFailure(Throwable e) {
+    return e instanceof IndexOutOfBoundsException ? new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage())
+        : new TransferException(ErrorCode.TRANSFER_FAIL, String.valueOf(e.getMessage())); // closed: shutting down
   }
 
   /**

@@ -10,9 +10,11 @@ import io.kvcache.proto.bus.SegmentReply;
 import io.kvcache.proto.bus.SliceData;
 import io.kvcache.proto.bus.SliceRead;
 import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.bus.UnmountSegment;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.kvcache.util.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -20,16 +22,18 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A storage node's DRAM segment on the event bus: serves slice reads and writes from other nodes' gateways at
+ * A storage node's DRAM segment on the event bus: serves slice reads, writes and zero-fills from other nodes' gateways at
  * {@code kv.segment.<nodeId>}, mounts the segment with the master (retrying until a master answers: a storage node may
  * start before the master), heart-beats with the session token the mount returned, mounts again when told to, and
  * drains then unmounts on shutdown. The segment itself is allocated and closed by {@link StorageRole}.
  */
 public final class SegmentVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SegmentVerticle.class.getName());
+  private static final RateLimitedLog FAILURES = RateLimitedLog.of(LOG, Level.FINE);
   private static final long MOUNT_RETRY_MS = 500;
 
   private final StorageOptions options;
@@ -157,6 +161,9 @@ public final class SegmentVerticle extends VerticleBase {
           segment.write(w.getOffset(), w.getData().asReadOnlyByteBuffer());
           msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).build());
         }
+        case SliceZero z -> DataTransfer.zeroed(vertx, segment, z.getOffset(), z.getLength()).onComplete(done ->
+            msg.reply(SliceData.newBuilder().setCode(done.succeeded() ? ErrorCode.OK
+                : DataTransfer.codeOf(done.cause())).build()));
         case SliceRead r -> {
           if (r.getLength() > Integer.MAX_VALUE) {
             throw new IndexOutOfBoundsException("slice length " + r.getLength());
@@ -168,6 +175,9 @@ public final class SegmentVerticle extends VerticleBase {
       }
     } catch (IndexOutOfBoundsException e) {
       msg.reply(SliceData.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+    } catch (RuntimeException e) { // e.g. the segment closed under a late request while the node stops
+      FAILURES.log("slice request failed", () -> RateLimitedLog.describe(e));
+      msg.reply(SliceData.newBuilder().setCode(ErrorCode.TRANSFER_FAIL).build());
     }
   }
 }

@@ -23,6 +23,7 @@ import io.kvcache.ssd.bucket.StoreItem;
 import io.kvcache.ssd.bucket.StoreOutcome;
 import io.kvcache.ssd.bucket.StoreResult;
 import io.kvcache.ssd.bucket.StoredObject;
+import io.kvcache.util.RateLimitedLog;
 import io.kvcache.util.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -31,6 +32,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -43,6 +45,7 @@ import java.util.logging.Logger;
  */
 public final class TaskWorker extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(TaskWorker.class.getName());
+  private static final RateLimitedLog FAILURES = RateLimitedLog.of(LOG, Level.INFO);
   private static final int FETCH_MAX = 256;
   private static final int SCAN_PAGE_OBJECTS = 10_000;
 
@@ -223,8 +226,8 @@ public final class TaskWorker extends VerticleBase {
     TaskAssignment task = tasks.get(next);
     return replicate(task).transform(ar -> {
       ErrorCode code = ar.succeeded() ? ErrorCode.OK : DataTransfer.codeOf(ar.cause());
-      if (code != ErrorCode.OK) {
-        LOG.warning("task " + task.getTaskId() + " failed: " + code);
+      if (code != ErrorCode.OK) { // clients create these tasks (CreateCopyTask): their failures must not flood the log
+        FAILURES.log("replication task failed", () -> task.getTaskId() + ": " + code);
       }
       outcome(report, task, code == ErrorCode.OK, code.name());
       return replicateAll(tasks, next + 1, report);

@@ -98,6 +98,20 @@ class KvStoreClientTest {
   }
 
   @Test
+  void removeAllRemovesTheClientsNamespaceOrEveryNamespace() {
+    ClientOptions elsewhere = ClientOptions.defaults().withNamespace("java-other-" + UUID.randomUUID());
+    try (KvStoreClient other = KvStoreClient.open(TestNodes.HOST + ":" + node.grpcPort(), elsewhere)) {
+      tcp.batchPut(List.of("a1", "a2"), List.of(new byte[] {1}, new byte[] {2})).await();
+      other.put("o1", new byte[] {3}).await();
+      assertEquals(2L, tcp.removeAll(true).await());
+      assertEquals(List.of(false, false), tcp.batchExists(List.of("a1", "a2")).await().exists());
+      assertArrayEquals(new byte[] {3}, other.get("o1").await().orElseThrow()); // another namespace is untouched
+      assertTrue(unix.removeAllNamespaces(true).await() >= 1);
+      assertEquals(Optional.empty(), other.get("o1").await());
+    }
+  }
+
+  @Test
   void batchesReportEachKey() {
     List<String> keys = new ArrayList<>();
     List<byte[]> values = new ArrayList<>();

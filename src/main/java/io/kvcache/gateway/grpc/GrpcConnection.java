@@ -343,7 +343,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
     long now = nowMs();
     for (ServerCall<?, ?> call : new ArrayList<>(calls.values())) {
       if (!call.isEnded() && call.midMessage() && now - call.lastProgressMs() > limits.messageTimeoutMs()) {
-        call.fail(GrpcStatus.DEADLINE_EXCEEDED, "no request bytes for " + limits.messageTimeoutMs()
+        call.abort(GrpcStatus.DEADLINE_EXCEEDED, "no request bytes for " + limits.messageTimeoutMs()
             + " ms inside a message");
       }
     }

@@ -46,6 +46,7 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
   private Handler<Void> endHandler;
   private Handler<Throwable> exceptionHandler;
   private Handler<Void> drainHandler;
+  private Throwable abortCause; // why the transport ended the call, until the method has been told
 
   ServerCall(GrpcConnection connection, int streamId, GrpcMethod<Q, R> method, MessageDeframer deframer, boolean gzip,
              long nowMs) {
@@ -108,7 +109,7 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
     deframer.feed(data, this::onFrame);
     if (deframer.failure() != null) {
       MessageDeframer.Failure f = deframer.failure();
-      fail(f.status(), f.message());
+      abort(f.status(), f.message());
       return flowControlled;
     }
     if (endOfStream) {
@@ -128,7 +129,7 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
     }
     if (frame.compressed && !gzip) {
       frame.release();
-      fail(GrpcStatus.INTERNAL, "a compressed message without grpc-encoding");
+      abort(GrpcStatus.INTERNAL, "a compressed message without grpc-encoding");
       return;
     }
     @SuppressWarnings("unchecked")
@@ -139,19 +140,19 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
           : GrpcCodec.parse(parser, frame.bytes);
     } catch (InvalidProtocolBufferException e) {
       frame.release();
-      fail(GrpcStatus.INVALID_ARGUMENT, "malformed " + method.requestPrototype().getDescriptorForType().getName()
+      abort(GrpcStatus.INVALID_ARGUMENT, "malformed " + method.requestPrototype().getDescriptorForType().getName()
           + ": " + e.getMessage());
       return;
     } catch (GrpcCodec.TooLargeException e) {
       frame.release();
-      fail(GrpcStatus.RESOURCE_EXHAUSTED, e.getMessage());
+      abort(GrpcStatus.RESOURCE_EXHAUSTED, e.getMessage());
       return;
     }
     messages++;
     framesOf.put(message, frame);
     if (!started) { // unary or server-streaming: exactly one message, run at the end of the request stream
       if (messages > 1) {
-        fail(GrpcStatus.INVALID_ARGUMENT, "a " + method.name() + " call carries exactly one request message");
+        abort(GrpcStatus.INVALID_ARGUMENT, "a " + method.name() + " call carries exactly one request message");
         return;
       }
       single = message;
@@ -168,13 +169,13 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
   private void onHalfClose() {
     halfClosed = true;
     if (!deframer.atBoundary()) {
-      fail(GrpcStatus.INVALID_ARGUMENT, "the request stream ended inside a message");
+      abort(GrpcStatus.INVALID_ARGUMENT, "the request stream ended inside a message");
       return;
     }
     switch (method) {
       case GrpcMethod.Unary<Q, R> m -> {
         if (single == null) {
-          fail(GrpcStatus.INVALID_ARGUMENT, "a " + method.name() + " call carries exactly one request message");
+          abort(GrpcStatus.INVALID_ARGUMENT, "a " + method.name() + " call carries exactly one request message");
         } else {
           Q request = single;
           connection.dispatch(() -> respondWith(invoke(() -> m.handler().handle(this, request))));
@@ -182,7 +183,7 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
       }
       case GrpcMethod.ServerStreaming<Q, R> m -> {
         if (single == null) {
-          fail(GrpcStatus.INVALID_ARGUMENT, "a " + method.name() + " call carries exactly one request message");
+          abort(GrpcStatus.INVALID_ARGUMENT, "a " + method.name() + " call carries exactly one request message");
         } else {
           Q request = single;
           connection.dispatch(() -> m.handler().handle(this, request, this));
@@ -216,10 +217,17 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
     return this;
   }
 
-  /** Told once if the client cancels the call (resets the stream, or the connection closes) before it ended. */
+  /**
+   * Told once if the call ends without the method ending it: the client cancels (resets the stream, or the connection
+   * closes), or the transport fails the call (a request stream cut inside a message, a malformed or over-budget message,
+   * a stalled message). The method then releases what it holds; its own later result is dropped.
+   */
   @Override
   public ServerCall<Q, R> exceptionHandler(Handler<Throwable> handler) {
     this.exceptionHandler = handler;
+    if (abortCause != null) {
+      notifyAborted(abortCause);
+    }
     return this;
   }
 
@@ -332,6 +340,25 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
     }
   }
 
+  /** Ends the call for a reason of the transport's (not the method's) and tells the method so. */
+  void abort(GrpcStatus status, String message) {
+    if (!ended) {
+      fail(status, message);
+      notifyAborted(new io.vertx.grpc.server.StatusException(status, message));
+    }
+  }
+
+  private void notifyAborted(Throwable why) {
+    Handler<Throwable> h = exceptionHandler;
+    if (h == null) {
+      abortCause = why;
+      return;
+    }
+    exceptionHandler = null;
+    abortCause = null;
+    connection.dispatch(() -> h.handle(why));
+  }
+
   @Override
   public ServerCall<Q, R> setWriteQueueMaxSize(int maxSize) {
     return this; // the HTTP/2 flow-control window decides
@@ -369,10 +396,7 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
     }
     holds.clear();
     if (cancelled) {
-      Handler<Throwable> h = exceptionHandler;
-      if (h != null) {
-        connection.dispatch(() -> h.handle(new CancelledException()));
-      }
+      notifyAborted(new CancelledException());
     }
   }
 

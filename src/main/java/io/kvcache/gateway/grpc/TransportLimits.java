@@ -19,10 +19,14 @@ public record TransportLimits(int maxConcurrentStreams, int maxHeaderListSize, i
                               int maxFrameSize, long maxMessageSize, long connectionBufferBytes, long idleTimeoutMs,
                               long messageTimeoutMs) {
 
-  /** Limits for a store whose largest message is {@code maxMessageSize}. */
-  public static TransportLimits forMessages(long maxMessageSize) {
+  /**
+   * Limits for a store whose largest message is {@code maxMessageSize}: flow-control windows of twice a message (at most
+   * 16 MiB per stream), and a connection may hold two of its largest messages (at least 256 MiB) unprocessed.
+   */
+  public static TransportLimits of(int maxConcurrentStreams, long maxMessageSize, long idleTimeoutMs,
+                                   long messageTimeoutMs) {
     int window = (int) Math.min(Integer.MAX_VALUE, Math.max(1L << 20, 2 * Math.min(maxMessageSize, 8L << 20)));
-    return new TransportLimits(256, 16 << 10, window, 4 * window, 1 << 20, maxMessageSize,
-        Math.max(256L << 20, 2 * maxMessageSize), 300_000, 30_000);
+    return new TransportLimits(maxConcurrentStreams, 16 << 10, window, 4 * window, 1 << 20, maxMessageSize,
+        Math.max(256L << 20, 2 * maxMessageSize), idleTimeoutMs, messageTimeoutMs);
   }
 }
