@@ -6,23 +6,28 @@
 #   - Redis SET / GET of the same value sizes from redis-benchmark (a private redis-server on loopback, no persistence)
 #   - a plain memory copy of the same batches: numpy (Python) and MemorySegment.copy (Java), 8 copiers
 # MB/s are 10^6 bytes per second; CPU s/GB is the server process's utime + stime (from /proc/<pid>/stat) per 10^9 bytes
-# moved (the results file also has the user/system split, and the clients' own CPU seconds). Each store phase runs
-# --warmup seconds untimed first (the JIT of the node and of the Java client compile the path); Redis is warmed by the
-# SET run that fills its keys.
+# moved (the results file also has the user/system split, and the clients' own CPU seconds). "vs memcpy" divides by
+# the faster of the two memcpy rows (the node, a JVM, does the store's one copy).
+# Warm-up: the store is measured warm, as a long-running node is. On 2 busy cores C2 needs ~40 s of load to compile
+# the node's put and get paths (measured: C2 threads took 30% of the machine 14-22 s into a run), so a warm-up pass
+# (--node-warmup seconds per phase and row, Python client, untimed) runs first; then every measured phase runs
+# --warmup seconds untimed (a fresh Java client JVM compiles its own path). Redis is warmed by the SET run that fills
+# its keys.
 #
 # Run it under the machine-wide lock, after building under it (nothing else may run meanwhile; the script does not
 # take the lock itself, so it can be called from a shell that holds it):
 #   flock /tmp/mvn.lock sh -c 'mvn -o -q -B -DskipTests process-test-classes && touch target/classes/.built'
-#   flock /tmp/mvn.lock bench/same-host.sh [--seconds 5] [--clients 8] [--warmup 2]
+#   flock /tmp/mvn.lock bench/same-host.sh [--seconds 5] [--clients 8] [--warmup 10] [--node-warmup 20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_PHASE=5; CLIENTS=8; WARMUP=2
+SECONDS_PER_PHASE=5; CLIENTS=8; WARMUP=10; NODE_WARMUP=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_PHASE=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --node-warmup) NODE_WARMUP=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +70,14 @@ for _ in $(seq 1 600); do grep -q "ready;" "$OUT/same-host-store.log" && break; 
 grep -q "ready;" "$OUT/same-host-store.log" || { echo "store did not start:"; cat "$OUT/same-host-store.log"; exit 1; }
 echo "store pid $STORE_PID ready; $(nproc) cores; $(date -u +%FT%TZ)" >&2
 
+if [ "$NODE_WARMUP" != 0 ]; then
+  echo "warm-up pass: ${NODE_WARMUP} s per phase and row (output discarded)" >&2
+  for row in "${ROWS[@]}"; do
+    read -r size batch <<< "$row"
+    /usr/bin/python3 bench/same_host.py store --uds "$UDS" --clients "$CLIENTS" --size "$size" --batch "$batch" \
+      --seconds 1 --warmup "$NODE_WARMUP" > /dev/null
+  done
+fi
 for row in "${ROWS[@]}"; do
   read -r size batch <<< "$row"
   /usr/bin/python3 bench/same_host.py store --uds "$UDS" --clients "$CLIENTS" --size "$size" --batch "$batch" \
@@ -113,24 +126,27 @@ done
 # --- the table
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$2"; }
 lookup() { grep "client=$1 op=$2 size=$3 " "$RESULTS" | head -1; }
-printf '\n| value | op | client | MB/s | vs memcpy | vs Redis | server CPU s/GB | Redis CPU s/GB |\n'
-printf '|---:|---|---|---:|---:|---:|---:|---:|\n'
+best_memcpy() { grep "op=memcpy size=$1 " "$RESULTS" | sed -n 's/.* mbps=\([^ ]*\).*/\1/p' | sort -g | tail -1; }
+printf '\n| value | op | client | MB/s | vs memcpy | vs Redis | server CPU s/GB | client CPU s/GB | Redis CPU s/GB |\n'
+printf '|---:|---|---|---:|---:|---:|---:|---:|---:|\n'
 for row in "${ROWS[@]}"; do
   read -r size batch <<< "$row"
   for op in put get; do
     redis=$(lookup redis "$op" "$size")
     for client in python java; do
-      line=$(lookup "$client" "$op" "$size"); memcpy=$(lookup "$client" memcpy "$size")
+      line=$(lookup "$client" "$op" "$size")
       awk -v v="$(numfmt --to=iec "$size") x$batch" -v op="$op" -v cl="$client" -v m="$(field mbps "$line")" \
-          -v mc="$(field mbps "$memcpy")" -v r="$(field mbps "$redis")" -v cpu="$(field cpu_s_per_gb "$line")" \
-          -v rcpu="$(field cpu_s_per_gb "$redis")" 'BEGIN {
-        printf "| %s | %s | %s | %.0f | %.2f | %.2f | %.3f | %.3f |\n", v, op, cl, m, m / mc, m / r, cpu, rcpu }'
+          -v mc="$(best_memcpy "$size")" -v r="$(field mbps "$redis")" -v cpu="$(field cpu_s_per_gb "$line")" \
+          -v rcpu="$(field cpu_s_per_gb "$redis")" -v cu="$(field client_user_s "$line")" \
+          -v cs="$(field client_sys_s "$line")" -v moved="$(field bytes "$line")" 'BEGIN {
+        printf "| %s | %s | %s | %.0f | %.2f | %.2f | %.3f | %.3f | %.3f |\n", v, op, cl, m, m / mc, m / r, cpu,
+          (cu + cs) / (moved / 1e9), rcpu }'
     done
-    printf '| %s x%s | %s | redis | %.0f | | | | %s |\n' "$(numfmt --to=iec "$size")" "$batch" "$op" \
+    printf '| %s x%s | %s | redis | %.0f | | | | | %s |\n' "$(numfmt --to=iec "$size")" "$batch" "$op" \
       "$(field mbps "$redis")" "$(field cpu_s_per_gb "$redis")"
   done
   for client in python java; do
-    printf '| %s x%s | memcpy | %s | %.0f | | | | |\n' "$(numfmt --to=iec "$size")" "$batch" "$client" \
+    printf '| %s x%s | memcpy | %s | %.0f | | | | | |\n' "$(numfmt --to=iec "$size")" "$batch" "$client" \
       "$(field mbps "$(lookup "$client" memcpy "$size")")"
   done
 done
