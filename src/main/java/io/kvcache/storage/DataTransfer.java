@@ -73,6 +73,8 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
       } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
+      } catch (InternalError fault) { // the source was a client's shared file that shrank under its mapping
+        return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, "memory fault reading the value"));
       }
     }
     return peers.write(replica.nodeId(), replica.segmentName(), at,
