@@ -58,6 +58,7 @@ final class MessageDeframer {
   private long received;
   private long charged;
   private Failure failure;
+  private boolean discarded;        // the stream is over: nothing more is taken or kept
 
   MessageDeframer(ByteBufAllocator alloc, BufferBudget budget, long maxMessageSize) {
     this.alloc = alloc;
@@ -81,10 +82,11 @@ final class MessageDeframer {
 
   /**
    * Takes {@code data} (not retained by the caller; valid only during this call) and hands every message it completes to
-   * {@code sink}. After a failure nothing more is taken.
+   * {@code sink}. After a failure, or once {@link #discard()} was called (by {@code sink} too: a call that ends on the
+   * message it was just handed), nothing more is taken: bytes kept after a discard would be held by a call that is over.
    */
   void feed(ByteBuf data, java.util.function.Consumer<Frame> sink) {
-    while (data.isReadable() && failure == null) {
+    while (data.isReadable() && failure == null && !discarded) {
       if (declared < 0) {
         int take = Math.min(PREFIX - prefixFilled, data.readableBytes());
         data.readBytes(prefix, prefixFilled, take);
@@ -164,8 +166,9 @@ final class MessageDeframer {
     sink.accept(frame);
   }
 
-  /** Frees what a message in progress holds (the stream ended, was reset or failed). */
+  /** Frees what a message in progress holds (the stream ended, was reset or failed); takes nothing after. */
   void discard() {
+    discarded = true;
     pieces.forEach(ByteBuf::release);
     pieces.clear();
     budget.giveBack(charged);
