@@ -1,7 +1,9 @@
 package io.kvcache.gateway.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,14 +18,21 @@ class MessageDeframerTest {
   private static final int MESSAGE = 20 << 10; // above the slice threshold: kept as slices of the received buffer
 
   private final BufferBudget budget = new BufferBudget(1L << 30, null);
-  private final MessageDeframer deframer = new MessageDeframer(UnpooledByteBufAllocator.DEFAULT, budget, 1 << 20);
+  private final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true); // counts the memory it hands out
+  private final MessageDeframer deframer = new MessageDeframer(alloc, budget, 1 << 20);
 
   private static ByteBuf messages(int count, int size) {
     ByteBuf data = Unpooled.buffer();
     for (int i = 0; i < count; i++) {
-      data.writeBytes(RawH2Client.frame(false, new byte[size]));
+      data.writeBytes(RawH2Client.frame(false, content(i, size)));
     }
     return data;
+  }
+
+  private static byte[] content(int seed, int size) {
+    byte[] b = new byte[size];
+    new java.util.SplittableRandom(seed).nextBytes(b);
+    return b;
   }
 
   /**
@@ -56,6 +65,35 @@ class MessageDeframerTest {
     data.release();
   }
 
+  /**
+   * What a stream holds grows with what it sent, never with what it declared: a prefix alone holds nothing, one byte of
+   * a 1 MiB message holds one byte (a buffer sized for the slice threshold, 16 KiB, was charged as one byte before, so
+   * ten thousand such streams held 160 MiB while the budget saw 10 KB), and a trickle holds at most about twice what
+   * arrived; all of it is charged.
+   */
+  @Test
+  void whatAStreamHoldsGrowsWithWhatItSentAndIsChargedInFull() {
+    List<MessageDeframer.Frame> taken = new ArrayList<>();
+    deframer.feed(Unpooled.wrappedBuffer(RawH2Client.prefix(false, 1 << 20)), taken::add);
+    assertEquals(0, budget.heldBytes(), "a declared length holds nothing");
+    assertEquals(0, alloc.metric().usedDirectMemory());
+    deframer.feed(Unpooled.wrappedBuffer(new byte[1]), taken::add);
+    assertEquals(1, alloc.metric().usedDirectMemory(), "one byte arrived");
+    assertEquals(1, budget.heldBytes());
+    long received = 1;
+    for (int i = 0; i < 1000; i++) {
+      deframer.feed(Unpooled.wrappedBuffer(new byte[10]), taken::add);
+      received += 10;
+      long held = alloc.metric().usedDirectMemory();
+      assertTrue(held >= received && held <= 2 * received + 10, "held " + held + " after " + received + " bytes");
+      assertEquals(held, budget.heldBytes(), "all of it charged");
+    }
+    deframer.discard();
+    assertEquals(0, budget.heldBytes());
+    assertEquals(0, alloc.metric().usedDirectMemory());
+    assertEquals(List.of(), taken);
+  }
+
   @Test
   void messagesSplitAnywhereComeOutWholeAndTheirChargeGoesBackOnRelease() {
     ByteBuf data = messages(2, MESSAGE);
@@ -65,10 +103,14 @@ class MessageDeframerTest {
     }
     assertNull(deframer.failure());
     assertEquals(2, taken.size());
-    taken.forEach(f -> assertEquals(MESSAGE, f.bytes.readableBytes()));
+    for (int i = 0; i < 2; i++) {
+      byte[] got = new byte[taken.get(i).bytes.readableBytes()];
+      taken.get(i).bytes.getBytes(taken.get(i).bytes.readerIndex(), got);
+      assertArrayEquals(content(i, MESSAGE), got, "message " + i);
+    }
     taken.forEach(MessageDeframer.Frame::release);
     assertEquals(0, budget.heldBytes());
-    assertEquals(true, deframer.atBoundary());
+    assertTrue(deframer.atBoundary());
     data.release();
   }
 }
