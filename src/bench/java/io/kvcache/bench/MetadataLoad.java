@@ -34,6 +34,16 @@ public final class MetadataLoad {
     int keys = Integer.parseInt(a.getOrDefault("keys", "100000"));
     double seconds = Double.parseDouble(a.getOrDefault("seconds", "10"));
     java.util.Set<String> ops = java.util.Set.of(a.getOrDefault("ops", "put,exists,get").split(","));
+    measure(port, clients, batch, valueSize, keys, seconds, ops);
+  }
+
+  /**
+   * Runs the put phase and then the asked probes ({@code exists}, {@code get}) against the gateway on {@code port};
+   * prints a RESULT line per phase and returns keys/s by op name.
+   */
+  static Map<String, Double> measure(int port, int clients, int batch, int valueSize, int keys, double seconds,
+                                     java.util.Set<String> ops) throws Exception {
+    Map<String, Double> rates = new java.util.LinkedHashMap<>();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.min(clients, 4)));
     try {
       List<KvStoreGrpcClient> conns = Connections.open(vertx, port, clients, 64L << 20);
@@ -42,25 +52,27 @@ public final class MetadataLoad {
       ByteString value = ByteString.copyFrom(raw);
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
       // warm-up, then the timed put phase; the put set is what exists/get probe afterwards
-      run(conns, Math.min(2, seconds), "batch_put", batch, keys, value, "warm", false);
+      run(conns, Math.min(2, seconds), "batch_put", batch, keys, value, "warm", false, rates);
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
-      long putKeys = run(conns, seconds, "batch_put", batch, keys, value, "k", true);
+      long putKeys = run(conns, seconds, "batch_put", batch, keys, value, "k", true, rates);
       int probeSpace = (int) Math.min(putKeys, keys);
       if (ops.contains("exists")) {
-        run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true);
+        run(conns, seconds, "batch_exists", batch, probeSpace, value, "k", true, rates);
       }
       if (ops.contains("get")) {
-        run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true);
+        run(conns, seconds, "batch_get", batch, probeSpace, value, "k", true, rates);
       }
       conns.get(0).removeAll(RemoveAllRequest.newBuilder().setForce(true).build()).await(120, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
+    return rates;
   }
 
   /** Runs {@code op} on every connection for {@code seconds}; returns keys processed (for puts: keys stored). */
   private static long run(List<KvStoreGrpcClient> conns, double seconds, String op, int batch, int keySpace,
-                          ByteString value, String prefix, boolean report) throws Exception {
+                          ByteString value, String prefix, boolean report, Map<String, Double> rates)
+      throws Exception {
     AtomicLong keysDone = new AtomicLong();
     AtomicLong nextKey = new AtomicLong();
     long start = System.nanoTime();
@@ -113,6 +125,7 @@ public final class MetadataLoad {
     });
     double elapsed = (System.nanoTime() - start) / 1e9;
     if (report) {
+      rates.put(op, keysDone.get() / elapsed);
       System.out.printf("RESULT op=%s batch=%d keys=%d seconds=%.2f keys_per_s=%.0f%n", op, batch, keysDone.get(), elapsed,
           keysDone.get() / elapsed);
     }

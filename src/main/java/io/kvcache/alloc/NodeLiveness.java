@@ -31,6 +31,14 @@ public final class NodeLiveness {
     return token;
   }
 
+  /**
+   * Takes over a session another master issued (a promoted standby restoring replicated sessions): the node keeps
+   * heart-beating with the token it has, and its TTL starts now.
+   */
+  public void adopt(String nodeId, String token, long nowMs) {
+    sessions.put(nodeId, new Session(token, nowMs));
+  }
+
   /** True if the node is known and the token is its current one; refreshes its deadline. */
   public boolean heartbeat(String nodeId, String token, long nowMs) {
     Session s = sessions.get(nodeId);
@@ -56,6 +64,14 @@ public final class NodeLiveness {
     sessions.remove(nodeId);
   }
 
+  /**
+   * Restarts every session's TTL at {@code nowMs}: the nodes could not reach this master until now (a promoted master
+   * whose address has just become known to the cluster), so silence before it says nothing about them.
+   */
+  public void restartAll(long nowMs) {
+    sessions.replaceAll((node, s) -> new Session(s.token, Math.max(s.lastSeenMs, nowMs)));
+  }
+
   /** Removes and returns the nodes silent for longer than the TTL. */
   public List<String> expire(long nowMs) {
     List<String> expired = new ArrayList<>();
@@ -69,6 +85,13 @@ public final class NodeLiveness {
 
   public int size() {
     return sessions.size();
+  }
+
+  /** Every live session: node id to token (what a standby copies so nodes keep their sessions across a failover). */
+  public Map<String, String> tokens() {
+    Map<String, String> out = new java.util.HashMap<>();
+    sessions.forEach((node, s) -> out.put(node, s.token));
+    return out;
   }
 
 }

@@ -58,6 +58,10 @@ public final class OffsetAllocator {
 
   private long freeUnits;
   private int liveAllocations;
+  // Restoring (see reserveAt): the free node right of the last reservation, while nothing else has touched this
+  // allocator; NIL once an allocate or free happened (reservations at given offsets are over).
+  private int restoreTail = NIL;
+  private boolean restoring = true;
 
   /** An allocator with the reference's node budget: init clamp(size/4096, 1024, 65536), max clamp(size/1024, 1M, 64M). */
   public OffsetAllocator(long capacityBytes) {
@@ -86,6 +90,7 @@ public final class OffsetAllocator {
     setLink(whole, LEFT, NIL);
     setLink(whole, RIGHT, NIL);
     insertIntoBin(whole, capacityUnits);
+    restoreTail = whole;
   }
 
   static int defaultInitNodes(long capacityBytes) {
@@ -107,6 +112,7 @@ public final class OffsetAllocator {
 
   /** Reserves a region of at least {@code sizeBytes}; returns its handle (>= 0) or {@link #NO_SPACE}. */
   public long allocate(long sizeBytes) {
+    restoring = false;
     long units = unitsFor(sizeBytes);
     if (units > SizeBins.MAX_BIN_SIZE || usedNodes() == maxNodes) {
       return NO_SPACE; // too large for any bin, or no spare node for the remainder (reference: every allocation fails)
@@ -137,6 +143,7 @@ public final class OffsetAllocator {
    */
   public long free(long handle) {
     int node = checkedNode(handle);
+    restoring = false;
     int base = node << NODE_SHIFT;
     long offset = get(node, OFFSET);
     long size = get(node, SIZE);
@@ -164,6 +171,57 @@ public final class OffsetAllocator {
     set(node, SIZE, size);
     insertIntoBin(node, size);
     return usedNodes() == maxNodes ? 0 : size << unitShift;
+  }
+
+  /**
+   * Rebuilding a segment's allocator from replicated metadata (a promoted standby): reserves the region a request of
+   * {@code sizeBytes} reserved at {@code offsetBytes} — exactly what {@link #allocate} would have reserved for it, the
+   * bin-rounded size — so that later frees and allocations behave as on the master that made it. Reservations must come
+   * in ascending offset order on a fresh allocator (each carves the free tail right of the previous one) and before any
+   * allocate or free; an IllegalStateException otherwise.
+   *
+   * @return the handle, or {@link #NO_SPACE} if the region is misaligned, overlaps the previous reservation, ends beyond
+   *     the capacity or no node is left to describe it (the caller drops that replica, nothing changes)
+   */
+  public long reserveAt(long offsetBytes, long sizeBytes) {
+    if (!restoring) {
+      throw new IllegalStateException("reserveAt only rebuilds a fresh allocator, before any allocate or free");
+    }
+    long units = unitsFor(sizeBytes);
+    if (units > SizeBins.MAX_BIN_SIZE || offsetBytes < 0 || (offsetBytes & (unitBytes() - 1)) != 0
+        || restoreTail == NIL || usedNodes() + 2 > maxNodes) {
+      return NO_SPACE;
+    }
+    long reserved = SizeBins.sizeOf(SizeBins.roundUp(units));
+    long at = offsetBytes >>> unitShift;
+    int tail = restoreTail;
+    long tailOffset = get(tail, OFFSET);
+    long tailSize = get(tail, SIZE);
+    if (at < tailOffset || at - tailOffset > tailSize - reserved || reserved > tailSize) {
+      return NO_SPACE; // overlaps the previous reservation or runs past the end (overflow-safe comparisons)
+    }
+    removeFromBin(tail, SizeBins.roundDown(tailSize), tailSize);
+    int node = tail;
+    long gap = at - tailOffset;
+    if (gap > 0) { // the tail keeps the gap (free); the region starts a node of its own
+      splitRight(tail, gap, tailSize - gap);
+      node = nodes[(tail << NODE_SHIFT) + RIGHT];
+      removeFromBin(node, SizeBins.roundDown(tailSize - gap), tailSize - gap);
+      set(tail, SIZE, gap);
+      insertIntoBin(tail, gap);
+    }
+    long remainder = tailSize - gap - reserved;
+    if (remainder > 0) {
+      splitRight(node, reserved, remainder);
+      restoreTail = nodes[(node << NODE_SHIFT) + RIGHT];
+    } else {
+      restoreTail = NIL;
+    }
+    set(node, SIZE, reserved);
+    nodes[(node << NODE_SHIFT) + USED] = 1;
+    freeUnits -= reserved;
+    liveAllocations++;
+    return handleOf(node);
   }
 
   /** Byte offset of the allocation from the segment base. */

@@ -20,8 +20,12 @@ import java.util.concurrent.atomic.LongAdder;
  * gone.
  */
 public final class Segment {
-  /** OK: allocatable. DRAINING: readable, no new allocations. UNMOUNTED: replicas on it are invalid. */
-  public enum Status { OK, DRAINING, UNMOUNTED }
+  /**
+   * OK: allocatable. DRAINING: readable, no new allocations. FENCED: freshly mounted, no allocations until the master
+   * has made the mount durable (a standby knows it, and knows that any earlier mount of the name is gone, before new
+   * bytes overwrite that mount's). UNMOUNTED: replicas on it are invalid.
+   */
+  public enum Status { OK, DRAINING, FENCED, UNMOUNTED }
 
   private final String name;
   private final String nodeId;
@@ -54,6 +58,12 @@ public final class Segment {
   }
 
   Segment(String name, String nodeId, String endpoint, OffsetAllocator allocator, LongAdder clusterAllocatedBytes) {
+    this(name, nodeId, endpoint, allocator, clusterAllocatedBytes, 0, Status.OK);
+  }
+
+  /** A segment over an allocator already holding {@code requestedBytes} of allocations (see OffsetAllocator#reserveAt). */
+  Segment(String name, String nodeId, String endpoint, OffsetAllocator allocator, LongAdder clusterAllocatedBytes,
+          long requestedBytes, Status initial) {
     if (name == null || name.isEmpty() || nodeId == null) {
       throw new IllegalArgumentException("segment name must not be empty and node id not null: " + name + ", " + nodeId);
     }
@@ -65,6 +75,9 @@ public final class Segment {
     this.clusterAllocatedBytes = clusterAllocatedBytes;
     this.unitShift = allocator.unitShift();
     this.freeSpaceByClass = allocator.freeSpaceIndex();
+    this.allocatedBytesLocked = requestedBytes;
+    clusterAllocatedBytes.add(requestedBytes);
+    this.status = initial;
     publishLocked(); // not yet shared: other threads get this segment through the registry's volatile snapshot
   }
 
@@ -224,10 +237,22 @@ public final class Segment {
     }
   }
 
-  /** OK → DRAINING: no new allocations, existing ones stay readable and freeable. */
+  /** FENCED → OK: the mount is durable; allocations may start. */
+  public boolean markAttached() {
+    synchronized (lock) {
+      if (status == Status.FENCED) {
+        status = Status.OK;
+        publishLocked();
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** OK (or FENCED) → DRAINING: no new allocations, existing ones stay readable and freeable. */
   void markDraining() {
     synchronized (lock) {
-      if (status == Status.OK) {
+      if (status == Status.OK || status == Status.FENCED) {
         status = Status.DRAINING;
       }
     }

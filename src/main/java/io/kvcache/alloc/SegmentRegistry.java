@@ -44,6 +44,40 @@ public final class SegmentRegistry {
     return mount(name, nodeId, endpoint, new OffsetAllocator(capacityBytes, initNodes, maxNodes));
   }
 
+  /**
+   * Mounts a new segment that takes no allocations yet ({@linkplain Segment.Status#FENCED FENCED}) until
+   * {@link Segment#markAttached()}: a master with a standby lets a fresh mount take allocations only once the standby
+   * knows of it (and of the end of any earlier mount of the name, whose bytes the new one reuses). An
+   * IllegalArgumentException if the name is taken or the capacity is not positive.
+   */
+  public Segment mountFenced(String name, String nodeId, String endpoint, long capacityBytes) {
+    if (capacityBytes <= 0) {
+      throw new IllegalArgumentException("segment " + name + ": capacity must be > 0 bytes, got " + capacityBytes);
+    }
+    synchronized (mountLock) {
+      if (segmentsByName.containsKey(name)) {
+        throw new IllegalArgumentException("segment " + name + " is already mounted");
+      }
+      return add(new Segment(name, nodeId, endpoint, new OffsetAllocator(capacityBytes), clusterAllocatedBytes, 0,
+          Segment.Status.FENCED));
+    }
+  }
+
+  /**
+   * Mounts a segment rebuilt from replicated metadata by a newly promoted master: its allocator already holds the
+   * replicas' regions ({@code requestedBytes} in all). An IllegalArgumentException if the name is taken.
+   */
+  public Segment mountRestored(String name, String nodeId, String endpoint, OffsetAllocator allocator,
+                               long requestedBytes) {
+    synchronized (mountLock) {
+      if (segmentsByName.containsKey(name)) {
+        throw new IllegalArgumentException("segment " + name + " is already mounted");
+      }
+      return add(new Segment(name, nodeId, endpoint, allocator, clusterAllocatedBytes, requestedBytes,
+          Segment.Status.OK));
+    }
+  }
+
   private Segment mount(String name, String nodeId, String endpoint, OffsetAllocator allocator) {
     synchronized (mountLock) {
       Segment existing = segmentsByName.get(name);
@@ -57,14 +91,18 @@ public final class SegmentRegistry {
         }
         return existing;
       }
-      Segment segment = new Segment(name, nodeId, endpoint, allocator, clusterAllocatedBytes);
-      segmentsByName.put(name, segment);
-      Segment[] next = Arrays.copyOf(mounted, mounted.length + 1);
-      next[next.length - 1] = segment;
-      mounted = next;
-      clusterCapacityBytes.addAndGet(segment.capacity());
-      return segment;
+      return add(new Segment(name, nodeId, endpoint, allocator, clusterAllocatedBytes));
     }
+  }
+
+  /** Publishes a new segment; the caller holds mountLock. */
+  private Segment add(Segment segment) {
+    segmentsByName.put(segment.name(), segment);
+    Segment[] next = Arrays.copyOf(mounted, mounted.length + 1);
+    next[next.length - 1] = segment;
+    mounted = next;
+    clusterCapacityBytes.addAndGet(segment.capacity());
+    return segment;
   }
 
   /** Unmounts {@code name}: its replicas become invalid at once. Returns the segment, or null if it was not mounted. */

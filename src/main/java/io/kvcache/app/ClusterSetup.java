@@ -2,8 +2,14 @@ package io.kvcache.app;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.cluster.ClusterOptions;
+import io.kvcache.cluster.HigherTermMergePolicy;
+import io.kvcache.cluster.LeaseStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -17,6 +23,12 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * Builds the clustered Vert.x instance of a node: Hazelcast with TCP-IP join to the configured members, bound to
  * {@code cluster_host} only, multicast/auto-detection/phone-home off, and no initial join wait (the default 5 s would be
  * paid by every joining node).
+ *
+ * <p>Membership and split brain (issue 12): the two sides of a split look for each other after 5 s and then every
+ * second (Hazelcast's defaults are 300 s and 120 s: a paused node came back as a one-member cluster and stayed apart
+ * for minutes), so a node paused past the heartbeat timeout is one cluster again within seconds of waking. With a
+ * quorum above 1, the master lease map refuses every operation on a side that has not heard from a quorum of members
+ * within the tolerance below, so a side cut off from the majority can neither elect nor keep a master.
  */
 public final class ClusterSetup {
   private ClusterSetup() {}
@@ -65,6 +77,9 @@ public final class ClusterSetup {
     cfg.setProperty("hazelcast.logging.type", "jdk");
     cfg.setProperty("hazelcast.shutdownhook.enabled", "false");
     cfg.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
+    cfg.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    cfg.setProperty("hazelcast.merge.next.run.delay.seconds", "1");
+    masterLease(cfg, options);
     cfg.getJetConfig().setEnabled(false);
     NetworkConfig net = cfg.getNetworkConfig();
     net.setPort(options.port()).setPortAutoIncrement(false);
@@ -75,5 +90,27 @@ public final class ClusterSetup {
     join.getAwsConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).setMembers(options.members()).setConnectionTimeoutSeconds(1);
     return cfg;
+  }
+
+  /**
+   * The master lease map: a copy on every member (up to Hazelcast's 6 backups; it is one small entry), asynchronous so
+   * that a member that is frozen but not yet dropped from the cluster does not hold every renewal up for Hazelcast's
+   * backup timeout (which would fence the master for as long as any node sleeps; the master's validity lags one grant
+   * behind to cover a backup lost with a dying owner, see LeaseKeeper), the higher term winning a merge, and — with a quorum — "recently active" split-brain protection: an operation on the entry needs a
+   * quorum of members heard from within the tolerance. The tolerance is shorter than the heartbeat timeout minus a lease
+   * (and at least Hazelcast's 1 s heartbeat), so a master cut off with the entry's owner is refused renewals, and stops
+   * serving, before the other side can drop it from the cluster and elect a successor.
+   */
+  private static void masterLease(Config cfg, ClusterOptions options) {
+    MapConfig lease = new MapConfig(LeaseStore.MAP).setBackupCount(0).setAsyncBackupCount(6)
+        .setMergePolicyConfig(new MergePolicyConfig(HigherTermMergePolicy.class.getName(), 1));
+    if (options.quorum() > 1) {
+      long tolerance = Math.clamp(options.heartbeatTimeoutMs() - options.masterLeaseMs() - 1000, 1000,
+          Math.max(1000, options.heartbeatTimeoutMs()));
+      cfg.addSplitBrainProtectionConfig(SplitBrainProtectionConfig.newRecentlyActiveSplitBrainProtectionConfigBuilder(
+          ClusterMembership.QUORUM, options.quorum(), (int) tolerance).build());
+      lease.setSplitBrainProtectionName(ClusterMembership.QUORUM);
+    }
+    cfg.addMapConfig(lease);
   }
 }

@@ -22,7 +22,8 @@ public final class ConfigSchema {
   public static final ConfigKey NODE_NAME = str("node_name", "",
       "Name of this node and of its DRAM segment; empty means grpc_host:grpc_port");
   public static final ConfigKey ROLES = key("roles", Kind.CHOICE_LIST, List.of("master", "storage", "gateway"), 0, 0,
-      List.of("master", "storage", "gateway"), "Roles this node runs (exactly one node of a cluster runs master)");
+      List.of("master", "storage", "gateway"),
+      "Roles this node runs (any number of nodes may run master: one is active, the others are standbys)");
   public static final ConfigKey EVENT_LOOP_THREADS = num("event_loop_threads", Kind.INT, 0, 0, 1024,
       "Vert.x event-loop threads; 0 means 2 x cores");
 
@@ -64,6 +65,18 @@ public final class ConfigSchema {
       "TCP port a storage node serves its segment's bytes to the other nodes on (0: any free port)");
   public static final ConfigKey CLUSTER_HEARTBEAT_TIMEOUT_MS = num("cluster_heartbeat_timeout_ms", Kind.LONG, 5000,
       1000, 600_000, "Hazelcast drops a member silent this long (whole seconds)");
+  public static final ConfigKey CLUSTER_QUORUM = num("cluster_quorum", Kind.INT, 1, 1, 1024,
+      "Members one side of a split needs to elect or keep a master; 1 means no split-brain protection (one node),"
+          + " set a majority of the nodes (2 of 3) for a cluster");
+
+  // --- master high availability
+  public static final ConfigKey MASTER_LEASE_MS = num("master_lease_ms", Kind.LONG, 2000, 500, 600_000,
+      "A master that cannot renew its lease stops serving, and a standby takes over, this long after the last renewal");
+  public static final ConfigKey MASTER_STANDBY = flag("master_standby", true,
+      "The active master streams its changes to master-role nodes that stand by (hot standby); false: a successor"
+          + " starts empty");
+  public static final ConfigKey MASTER_FAILOVER_WAIT_MS = num("master_failover_wait_ms", Kind.LONG, 10_000, 0,
+      3_600_000, "A call to the master waits this long (asking again every 100 ms) while no master answers");
 
   // --- data path
   public static final ConfigKey SEGMENT_SIZE = key("segment_size", Kind.BYTES, GIB, 0, 1L << 40, null,

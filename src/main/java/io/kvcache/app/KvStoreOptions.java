@@ -50,8 +50,8 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
         i(v, METRICS_PORT));
     @SuppressWarnings("unchecked") List<String> members = (List<String>) v.get(CLUSTER_MEMBERS.name());
     ClusterOptions cluster = new ClusterOptions(s(v, CLUSTER_NAME), s(v, CLUSTER_HOST), i(v, CLUSTER_PORT), members,
-        i(v, CLUSTER_BUS_PORT), l(v, CLUSTER_HEARTBEAT_TIMEOUT_MS), l(v, REQUEST_TIMEOUT_MS),
-        i(v, CLUSTER_DATA_PORT));
+        i(v, CLUSTER_BUS_PORT), l(v, CLUSTER_HEARTBEAT_TIMEOUT_MS), l(v, REQUEST_TIMEOUT_MS), i(v, CLUSTER_QUORUM),
+        l(v, MASTER_LEASE_MS), l(v, MASTER_FAILOVER_WAIT_MS), i(v, CLUSTER_DATA_PORT));
     String uds = s(v, GRPC_UDS_PATH);
     GatewayOptions gateway = new GatewayOptions(s(v, GRPC_HOST), i(v, GRPC_PORT), i(v, GATEWAY_INSTANCES),
         l(v, MAX_VALUE_SIZE), i(v, MAX_KEY_SIZE), i(v, MAX_BATCH_SIZE), i(v, PUT_FULL_RETRIES), b(v, PROMOTION_ON_HIT),
@@ -68,7 +68,8 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
         b(v, OFFLOAD_FORCE_EVICT), Math.max(1, i(v, OFFLOAD_QUEUE_LIMIT) / 2));
     MasterOptions master = new MasterOptions(i(v, REPLICA_SHARDS), s(v, ALLOCATION_STRATEGY), shard, offload,
         i(v, OFFLOAD_QUEUE_LIMIT), d(v, EVICTION_HIGH_WATERMARK), d(v, EVICTION_RATIO), b(v, ALLOW_EVICT_SOFT_PINNED),
-        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS), l(v, REGEX_REMOVAL_BUDGET_MS));
+        l(v, EVICTION_CHECK_INTERVAL_MS), l(v, CLIENT_LIVE_TTL_MS), l(v, REGEX_REMOVAL_BUDGET_MS),
+        l(v, MASTER_LEASE_MS), b(v, MASTER_STANDBY));
     SsdOptions ssd = !b(v, ENABLE_OFFLOAD) ? null : new SsdOptions(
         new BucketStoreOptions(Path.of(s(v, SSD_DIR)), i(v, SSD_BUCKET_KEYS), l(v, SSD_BUCKET_BYTES),
             l(v, SSD_CAPACITY), d(v, SSD_HIGH_WATERMARK), d(v, SSD_LOW_WATERMARK),

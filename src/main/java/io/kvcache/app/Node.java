@@ -1,18 +1,24 @@
 package io.kvcache.app;
 
 import io.kvcache.admin.AdminHttpVerticle;
-import io.kvcache.bus.Addresses;
+import io.kvcache.bus.Departures;
+import io.kvcache.bus.MasterCalls;
 import io.kvcache.bus.MasterPresence;
 import io.kvcache.bus.ProtoCodec;
 import io.kvcache.bus.RemoteMetadata;
 import io.kvcache.cluster.ClusterMembership;
+import io.kvcache.cluster.LeaseStore;
 import io.kvcache.gateway.GatewayVerticle;
 import io.kvcache.gateway.grpc.BufferBudget;
 import io.kvcache.gateway.grpc.ReplyBacklog;
 import io.kvcache.gateway.grpc.TransportAccounts;
+import io.kvcache.master.HaMetrics;
 import io.kvcache.master.MasterRole;
+import io.kvcache.master.MasterSupervisor;
+import io.kvcache.metadata.CurrentMetadata;
 import io.kvcache.metadata.Metadata;
-import io.kvcache.proto.bus.MasterInfoRequest;
+import io.kvcache.metadata.RefusingMetadata;
+import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.replica.MillisClock;
 import io.kvcache.storage.DataTransfer;
 import io.kvcache.storage.peer.PeerDataClient;
@@ -35,24 +41,31 @@ import java.util.logging.Logger;
 
 /**
  * One running node, the composition root: a clustered Vert.x, then the role objects its config asks for — built here
- * and handed to each verticle with exactly what that verticle uses — deployed in dependency order (master, storage's
- * memory and SSD, gateways, then the storage verticles that mount the segment with the gateway's real port), so a
- * single-node store is usable as soon as {@link #start} completes.
+ * and handed to each verticle with exactly what that verticle uses — deployed in dependency order (the master role's
+ * supervisor, storage's memory and SSD, gateways, then the storage verticles that mount the segment with the gateway's
+ * real port), so a single-node store is usable as soon as {@link #start} completes.
+ *
+ * <p>Any number of nodes may have the master role: each runs a {@link MasterSupervisor}, one holds the master lease and
+ * serves, the others stand by. A gateway on a master-role node picks, per call, its own shards while its node is the
+ * active master and the event bus otherwise; every node refuses metadata calls while it sits in a minority of the
+ * cluster.
  */
 public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
+  private static final Metadata IN_MINORITY = new RefusingMetadata(ErrorCode.UNAVAILABLE_IN_CURRENT_STATUS);
 
   private final KvStoreOptions options;
   private final Vertx vertx;
   private final String nodeId;
   private final MeterRegistry meters;
-  private final MasterRole master;
+  private final MasterSupervisor master;
   private final StorageRole storage;
   private final List<GatewayVerticle> gateways;
   private final AdminHttpVerticle admin;
+  private final Metadata remoteMetadata;
 
-  private Node(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, MasterRole master,
-               StorageRole storage, List<GatewayVerticle> gateways, AdminHttpVerticle admin) {
+  private Node(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, MasterSupervisor master,
+               StorageRole storage, List<GatewayVerticle> gateways, AdminHttpVerticle admin, Metadata remoteMetadata) {
     this.options = options;
     this.vertx = vertx;
     this.nodeId = nodeId;
@@ -61,15 +74,14 @@ public final class Node {
     this.storage = storage;
     this.gateways = gateways;
     this.admin = admin;
+    this.remoteMetadata = remoteMetadata;
   }
 
   public static Future<Node> start(KvStoreOptions options) {
     return ClusterSetup.start(options).compose(clustered -> {
       Vertx vertx = clustered.vertx();
       ProtoCodec.register(vertx.eventBus());
-      Wiring wiring = new Wiring(options, vertx, clustered.clusterManager().getNodeId(),
-          BackendRegistries.getNow(options.node().name()),
-          new ClusterMembership(clustered.clusterManager().getHazelcastInstance()));
+      Wiring wiring = new Wiring(options, vertx, clustered, BackendRegistries.getNow(options.node().name()));
       return wiring.build().onFailure(failure -> {
         LOG.log(Level.SEVERE, "node " + options.node().name() + " failed to start", failure);
         vertx.close(); // leave the cluster; the caller sees the original failure
@@ -81,23 +93,39 @@ public final class Node {
   private static final class Wiring {
     final KvStoreOptions options;
     final Vertx vertx;
+    final ClusterSetup.Clustered clustered;
     final String nodeId;
     final MeterRegistry meters;
     final ClusterMembership membership;
     final DeliveryOptions delivery;
-    MasterRole master;
+    final Departures departures;
+    final LeaseStore lease;
+    final MasterPresence presence;
+    MasterSupervisor master;
     StorageRole storage;
     final PeerDirectory peers;
+    Metadata remote;
     final List<GatewayVerticle> gateways = new ArrayList<>();
 
-    Wiring(KvStoreOptions options, Vertx vertx, String nodeId, MeterRegistry meters, ClusterMembership membership) {
+    Wiring(KvStoreOptions options, Vertx vertx, ClusterSetup.Clustered clustered, MeterRegistry meters) {
       this.options = options;
       this.vertx = vertx;
-      this.nodeId = nodeId;
+      this.clustered = clustered;
+      this.nodeId = clustered.clusterManager().getNodeId();
       this.meters = meters;
-      this.membership = membership;
+      this.membership = new ClusterMembership(clustered.clusterManager().getHazelcastInstance(),
+          options.cluster().quorum());
+      this.departures = new Departures(membership::isMember);
       this.delivery = new DeliveryOptions().setSendTimeout(options.cluster().requestTimeoutMs());
       this.peers = new PeerDirectory(vertx);
+      long leaseMs = options.master().leaseMs();
+      this.lease = new LeaseStore(clustered.clusterManager().getHazelcastInstance(), leaseMs, 2 * leaseMs);
+      this.presence = new MasterPresence(vertx, HaMetrics.staleTermRefused(meters, "gateway"), lease::read,
+          membership::isMember);
+      membership.onNodeLeft(node -> {
+        departures.left(node);
+        presence.forget(node);
+      });
     }
 
     Future<Node> build() {
@@ -107,25 +135,35 @@ public final class Node {
               : Future.<StorageRole>succeededFuture())
           .compose(opened -> {
             storage = opened;
-            Metadata metadata = master != null ? master.metadata() : new RemoteMetadata(vertx, delivery);
+            remote = new RemoteMetadata(new MasterCalls(vertx, presence, departures, presence, nodeId),
+                delivery, options.cluster().masterWaitMs());
+            MasterSupervisor supervisor = master;
+            Metadata metadata = new CurrentMetadata(() -> {
+              if (!membership.hasQuorum()) {
+                return IN_MINORITY;
+              }
+              Metadata local = supervisor != null && supervisor.serving() ? supervisor.metadata() : null;
+              return local != null ? local : remote;
+            });
             // Its connections live on this Vert.x instance's event loops and close with it.
             PeerDataClient peerData = new PeerDataClient(vertx, peers, options.cluster().requestTimeoutMs());
             DataTransfer data = new DataTransfer(vertx, delivery, nodeId, options.node().name(),
-                storage == null ? null : storage.segment(), peerData);
-            BooleanSupplier masterKnown = master != null ? () -> true : new MasterPresence(vertx, delivery)::known;
+                storage == null ? null : storage.segment(), storage == null ? null : storage.session(), departures,
+                peerData);
+            BooleanSupplier masterKnown = () -> (supervisor != null && supervisor.serving()) || presence.known();
             // Gateways bind before the segment mounts, so the segment is announced with the gateway's real port.
             Future<?> gatewaysUp = options.has(Role.GATEWAY) ? deployGateways(metadata, data, masterKnown)
                 : Future.succeededFuture();
             return gatewaysUp.compose(ignored -> storage == null ? Future.succeededFuture()
-                : storage.deploy(vertx, endpoint(), delivery, metadata, data, peers, options.cluster().host(),
-                    options.cluster().dataPort(), Math.max(1, options.node().eventLoops())));
+                : storage.deploy(vertx, endpoint(), delivery, metadata, data, presence, departures, peers,
+                    options.cluster().host(), options.cluster().dataPort(), Math.max(1, options.node().eventLoops())));
           })
           .compose(ignored -> {
             AdminHttpVerticle admin = new AdminHttpVerticle(options.node().name(), options.node().metricsHost(),
                 options.node().metricsPort(), () -> gateways.stream().allMatch(GatewayVerticle::isReady)
                     && (storage == null || storage.isMounted()));
             return vertx.deployVerticle(admin)
-                .map(id -> new Node(options, vertx, nodeId, meters, master, storage, gateways, admin));
+                .map(id -> new Node(options, vertx, nodeId, meters, master, storage, gateways, admin, remote));
           });
     }
 
@@ -135,18 +173,14 @@ public final class Node {
       return options.gateway().host() + ":" + port;
     }
 
-    /** Refuses to become a second master, then builds and deploys the master role. */
+    /**
+     * Deploys the master role's supervisor and waits (at most two leases) until this node is the active master or
+     * knows who is: a single node is then ready to serve when start completes; a node that finds a master follows it.
+     */
     private Future<?> deployMaster() {
-      DeliveryOptions probe = new DeliveryOptions().setSendTimeout(1000);
-      return vertx.eventBus().request(Addresses.MASTER_INFO, MasterInfoRequest.getDefaultInstance(), probe)
-          .transform(answered -> {
-            if (answered.succeeded()) {
-              return Future.failedFuture(new IllegalStateException("another master is already active in cluster '"
-                  + options.cluster().name() + "'; start this node without the master role"));
-            }
-            master = new MasterRole(options.master(), vertx, meters, MillisClock.MONOTONIC);
-            return master.deploy(vertx, membership, nodeId, Math.max(1, options.node().eventLoops()));
-          });
+      master = new MasterSupervisor(options.master(), meters, membership, lease, nodeId,
+          Math.max(1, options.node().eventLoops()), MillisClock.MONOTONIC);
+      return vertx.deployVerticle(master).compose(ignored -> master.firstDecision());
     }
 
     private Future<?> deployGateways(Metadata metadata, DataTransfer data, BooleanSupplier masterKnown) {
@@ -214,9 +248,22 @@ public final class Node {
     return meters;
   }
 
-  /** The master role, or null when this node does not run it. */
+  /** The active master's state while this node is the active master; null otherwise (no role, or a standby). */
   public MasterRole master() {
+    return master == null ? null : master.active();
+  }
+
+  /** The master role's supervisor, or null when this node does not have the master role. */
+  public MasterSupervisor masterSupervisor() {
     return master;
+  }
+
+  /**
+   * The metadata API over the event bus to the active master, wherever it runs: what this node's gateways use while it
+   * is not the active master itself.
+   */
+  public Metadata remoteMetadata() {
+    return remoteMetadata;
   }
 
   /** The storage role, or null when this node does not run it. */
@@ -232,7 +279,7 @@ public final class Node {
     return admin.actualPort();
   }
 
-  /** Undeploys everything (the storage node unmounts its segment first), leaves the cluster, then frees memory. */
+  /** Undeploys everything (the master gives its lease up, the storage node unmounts its segment), then frees memory. */
   public Future<Void> stop() {
     LOG.info("stopping node " + options.node().name());
     return vertx.close().onComplete(ignored -> {

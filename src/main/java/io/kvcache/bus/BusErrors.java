@@ -4,14 +4,42 @@ import io.kvcache.proto.v1.ErrorCode;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 
-/** Maps a failed event-bus request to the error code each affected key reports. */
+/** Maps a failed event-bus request to the error code each affected key reports, and says when to try again. */
 public final class BusErrors {
   private BusErrors() {}
 
+  /**
+   * The failure code a master-role node answers with when it is not (or no longer, or not yet) the active master:
+   * nothing was done, so the caller may ask again and reach the active one.
+   */
+  public static final int NOT_MASTER = ErrorCode.UNAVAILABLE_IN_CURRENT_MODE_VALUE;
+
   public static ErrorCode codeOf(Throwable failure) {
     if (failure instanceof ReplyException reply) {
+      if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == NOT_MASTER) {
+        return ErrorCode.UNAVAILABLE_IN_CURRENT_MODE;
+      }
       return reply.failureType() == ReplyFailure.TIMEOUT ? ErrorCode.RPC_TIMEOUT : ErrorCode.RPC_FAIL;
     }
+    if (failure instanceof Departures.Departed || failure instanceof MasterCalls.NoMaster
+        || failure instanceof MasterCalls.StaleAnswer) {
+      return ErrorCode.RPC_FAIL;
+    }
     return ErrorCode.INTERNAL_ERROR;
+  }
+
+  /**
+   * True if the request certainly did nothing and another attempt may reach an active master: nobody consumed the
+   * address (no master yet, or a failover under way), or a master-role node refused it as not the active master.
+   */
+  public static boolean undelivered(Throwable failure) {
+    return failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
+        || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == NOT_MASTER));
+  }
+
+  /** True if the request may or may not have been applied (timed out, or its target vanished mid-call). */
+  public static boolean lost(Throwable failure) {
+    return failure instanceof Departures.Departed
+        || (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT);
   }
 }

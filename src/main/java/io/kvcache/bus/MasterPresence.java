@@ -1,39 +1,104 @@
 package io.kvcache.bus;
 
-import io.kvcache.proto.bus.MasterInfoRequest;
+import io.kvcache.ha.LeaseState;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
- * Whether the master has answered this node: asked on {@link Addresses#MASTER_INFO} whenever the answer is not known
- * yet (one question in flight at a time), remembered once it answered.
+ * Where the active master is, as this node knows it: the node that holds the master lease (read from the cluster's
+ * lease map when not known, remembered until a call to it shows it is not the master any more or the cluster reports it
+ * gone), and the highest master term seen in any answer or lease. Answers of a lower term come from a replaced master:
+ * they are refused and counted.
  *
- * <p>Thread-safe (atomics; replies land on whichever context asked).
+ * <p>Thread-safe (volatile and atomic fields); {@link #locate} completes on the caller's context.
  */
-public final class MasterPresence {
+public final class MasterPresence implements Terms {
   private final Vertx vertx;
-  private final DeliveryOptions options;
-  private final AtomicBoolean known = new AtomicBoolean();
-  private final AtomicBoolean asking = new AtomicBoolean();
+  private final Counter staleRefused;
+  private final Supplier<CompletionStage<LeaseState>> lease;
+  private final Predicate<String> isMember;
+  private final AtomicLong term = new AtomicLong();
+  private volatile String master = "";
+  private volatile boolean looking;
 
-  public MasterPresence(Vertx vertx, DeliveryOptions options) {
+  /**
+   * @param staleRefused counts master answers refused for a stale term
+   * @param lease reads the master lease from the cluster
+   * @param isMember whether a node is in this node's cluster now
+   */
+  public MasterPresence(Vertx vertx, Counter staleRefused, Supplier<CompletionStage<LeaseState>> lease,
+                        Predicate<String> isMember) {
     this.vertx = vertx;
-    this.options = options;
+    this.staleRefused = staleRefused;
+    this.lease = lease;
+    this.isMember = isMember;
   }
 
-  /** True once the master answered; otherwise asks (again) and answers false for now. */
+  /** True if the master's node is known now; otherwise looks it up (for the next call) and answers false. */
   public boolean known() {
-    if (!known.get() && asking.compareAndSet(false, true)) {
-      vertx.eventBus().request(Addresses.MASTER_INFO, MasterInfoRequest.getDefaultInstance(), options)
-          .onComplete(ar -> {
-            if (ar.succeeded()) {
-              known.set(true);
-            }
-            asking.set(false);
-          });
+    if (master.isEmpty() && !looking) {
+      looking = true;
+      read().whenComplete((holder, failure) -> looking = false);
     }
-    return known.get();
+    return !master.isEmpty();
+  }
+
+  /** The active master's node id, or "" if none holds the lease (or it is not in this node's cluster). */
+  public Future<String> locate() {
+    String known = master;
+    if (!known.isEmpty()) {
+      return Future.succeededFuture(known);
+    }
+    Context caller = vertx.getOrCreateContext();
+    Promise<String> found = Promise.promise();
+    read().whenComplete((holder, failure) -> caller.runOnContext(ignored -> found.complete(failure == null ? holder
+        : "")));
+    return found.future();
+  }
+
+  private CompletionStage<String> read() {
+    return lease.get().thenApply(state -> {
+      if (state == null || !isMember.test(state.holder())) {
+        return "";
+      }
+      admit(state.term());
+      master = state.holder();
+      return state.holder();
+    });
+  }
+
+  /** The master's node id if known now ("" otherwise). */
+  public String masterNode() {
+    return master;
+  }
+
+  @Override
+  public long term() {
+    return term.get();
+  }
+
+  @Override
+  public boolean admit(long presented) {
+    if (presented < term.get()) {
+      staleRefused.increment();
+      return false;
+    }
+    term.accumulateAndGet(presented, Math::max);
+    return true;
+  }
+
+  /** A call to {@code node} showed it is not the active master (any more): look the lease up again next time. */
+  public void forget(String node) {
+    if (node.equals(master)) {
+      master = "";
+    }
   }
 }

@@ -59,10 +59,11 @@ public final class MetadataMessages {
     return b.build();
   }
 
-  public static KeyReplicas replicas(KeyResult r) {
+  /** One key's answer from the master of {@code term} (its locations carry the term). */
+  public static KeyReplicas replicas(KeyResult r, long term) {
     List<ReplicaLocation> locations = new ArrayList<>(r.getReplicasCount());
     for (ReplicaDescriptor d : r.getReplicasList()) {
-      locations.add(ReplicaLocation.of(d));
+      locations.add(ReplicaLocation.of(d, term));
     }
     return new KeyReplicas(r.getCode(), r.getSize(), locations);
   }
@@ -83,10 +84,10 @@ public final class MetadataMessages {
     return b.build();
   }
 
-  public static KeyReplicas[] replicas(MetaReply reply) {
+  public static KeyReplicas[] replicas(MetaReply reply, long term) {
     KeyReplicas[] out = new KeyReplicas[reply.getResultsCount()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = replicas(reply.getResults(i));
+      out[i] = replicas(reply.getResults(i), term);
     }
     return out;
   }
@@ -109,7 +110,7 @@ public final class MetadataMessages {
     return b.build();
   }
 
-  public static Result<ReplicationStart> started(KeyResult r) {
+  public static Result<ReplicationStart> started(KeyResult r, long term) {
     if (r.getCode() != ErrorCode.OK) {
       return Result.fail(r.getCode());
     }
@@ -118,9 +119,9 @@ public final class MetadataMessages {
     }
     List<ReplicaLocation> targets = new ArrayList<>();
     for (int i = 1; i < r.getReplicasCount(); i++) {
-      targets.add(ReplicaLocation.of(r.getReplicas(i)));
+      targets.add(ReplicaLocation.of(r.getReplicas(i), term));
     }
-    return Result.ok(new ReplicationStart(r.getSize(), ReplicaLocation.of(r.getReplicas(0)), targets));
+    return Result.ok(new ReplicationStart(r.getSize(), ReplicaLocation.of(r.getReplicas(0), term), targets));
   }
 
   public static ReplicationOp.Kind kind(ReplicationKind kind) {

@@ -31,34 +31,58 @@ import io.kvcache.replica.BulkRemoval;
 import io.kvcache.replica.KeyCodec;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * {@link Metadata} over the event bus, for nodes that do not run the active master: one request per call to
- * {@link Addresses#METADATA} (the master splits it by shard). A call the master does not answer fails its keys with
- * RPC_FAIL or RPC_TIMEOUT.
+ * {@link Metadata} over the event bus, for nodes that do not run the active master: one request per call to the
+ * metadata address of whichever node holds the master lease now (the master splits it by shard).
  *
- * <p>Thread-safe (stateless; replies complete on the calling context).
+ * <p>Failover ({@link MasterCalls}): a call nobody took (no master yet, a failover under way, a node that is no longer
+ * the master) did nothing, so it is asked again every 100 ms for up to {@code failoverWaitMs}. A call waiting on the
+ * master's node fails the moment the cluster reports that node gone. Read-only calls use a short timeout (at most 1 s)
+ * and are asked again after a timeout or a departure too; calls that change state are not (they may have been
+ * applied), and fail their keys with RPC_FAIL or RPC_TIMEOUT. Every request carries the highest master term this node
+ * has seen, every answer the master's term; an answer of an older term is refused (RPC_FAIL) and counted.
+ *
+ * <p>Thread-safe (the calls are); replies complete on the calling context.
  */
 public final class RemoteMetadata implements Metadata {
-  private final Vertx vertx;
+  private static final long READ_TIMEOUT_MS = 1000;
+
+  private final MasterCalls calls;
   private final DeliveryOptions options;
+  private final DeliveryOptions readOptions;
+  private final long failoverWaitMs;
 
-  public RemoteMetadata(Vertx vertx, DeliveryOptions options) {
-    this.vertx = vertx;
+  public RemoteMetadata(MasterCalls calls, DeliveryOptions options, long failoverWaitMs) {
+    this.calls = calls;
     this.options = options;
+    this.readOptions = new DeliveryOptions(options).setSendTimeout(Math.min(READ_TIMEOUT_MS, options.getSendTimeout()));
+    this.failoverWaitMs = failoverWaitMs;
   }
 
-  private Future<Message> request(String address, Message body) {
-    return vertx.eventBus().<Message>request(address, body, options).map(io.vertx.core.eventbus.Message::body);
+  /** A master answer and the term it came with. */
+  private record Answer(Message body, long term) {}
+
+  private static ErrorCode codeOf(Throwable failure) {
+    return BusErrors.codeOf(failure);
   }
 
-  private Future<MetaReply> meta(Message body) {
-    return request(Addresses.METADATA, body).map(reply -> (MetaReply) reply);
+  private Future<Answer> call(Message body, boolean readOnly) {
+    return call(Addresses::metadata, body, readOnly);
+  }
+
+  private Future<Answer> call(Function<String, String> address, Message body, boolean readOnly) {
+    return calls.<Message>request(address, body, readOnly ? readOptions : options, failoverWaitMs, readOnly)
+        .map(reply -> new Answer(reply.body(), Fencing.term(reply)));
+  }
+
+  private Future<Message> request(Message body) {
+    return call(body, false).map(Answer::body);
   }
 
   private static <T> T[] filled(T[] out, T value) {
@@ -69,8 +93,9 @@ public final class RemoteMetadata implements Metadata {
   private Future<ErrorCode[]> codes(MetaKeys.Op op, long writer, List<ObjectKey> keys) {
     MetaKeys body = MetaKeys.newBuilder().setOp(op).setWriter(writer)
         .addAllKeys(MetadataMessages.keyBytes(keys)).build();
-    return meta(body).transform(ar -> Future.succeededFuture(ar.succeeded() ? MetadataMessages.codes(ar.result())
-        : filled(new ErrorCode[keys.size()], BusErrors.codeOf(ar.cause()))));
+    return call(body, false).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? MetadataMessages.codes((MetaReply) ar.result().body())
+        : filled(new ErrorCode[keys.size()], codeOf(ar.cause()))));
   }
 
   @Override
@@ -80,9 +105,9 @@ public final class RemoteMetadata implements Metadata {
     for (long size : sizes) {
       body.addSizes(size);
     }
-    return meta(body.build()).transform(ar -> Future.succeededFuture(ar.succeeded()
-        ? MetadataMessages.replicas(ar.result())
-        : filled(new KeyReplicas[keys.size()], KeyReplicas.failed(BusErrors.codeOf(ar.cause())))));
+    return call(body.build(), false).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? MetadataMessages.replicas((MetaReply) ar.result().body(), ar.result().term())
+        : filled(new KeyReplicas[keys.size()], KeyReplicas.failed(codeOf(ar.cause())))));
   }
 
   @Override
@@ -99,25 +124,31 @@ public final class RemoteMetadata implements Metadata {
   public Future<ReplicaLists> replicas(List<ObjectKey> keys) {
     MetaKeys body = MetaKeys.newBuilder().setOp(MetaKeys.Op.REPLICAS).addAllKeys(MetadataMessages.keyBytes(keys))
         .build();
-    return meta(body).transform(ar -> Future.succeededFuture(ar.succeeded()
-        ? new ReplicaLists(MetadataMessages.replicas(ar.result()), ar.result().getLeaseTtlMs())
-        : new ReplicaLists(filled(new KeyReplicas[keys.size()], KeyReplicas.failed(BusErrors.codeOf(ar.cause()))),
-            0)));
+    return call(body, true).transform(ar -> {
+      if (ar.failed()) {
+        return Future.succeededFuture(new ReplicaLists(
+            filled(new KeyReplicas[keys.size()], KeyReplicas.failed(codeOf(ar.cause()))), 0));
+      }
+      MetaReply reply = (MetaReply) ar.result().body();
+      return Future.succeededFuture(new ReplicaLists(MetadataMessages.replicas(reply, ar.result().term()),
+          reply.getLeaseTtlMs()));
+    });
   }
 
   @Override
   public Future<Existence> exists(List<ObjectKey> keys) {
     MetaKeys body = MetaKeys.newBuilder().setOp(MetaKeys.Op.EXISTS).addAllKeys(MetadataMessages.keyBytes(keys))
         .build();
-    return meta(body).transform(ar -> {
+    return call(body, true).transform(ar -> {
       boolean[] hits = new boolean[keys.size()];
       if (ar.failed()) {
         return Future.succeededFuture(new Existence(hits, 0));
       }
+      MetaReply reply = (MetaReply) ar.result().body();
       for (int i = 0; i < hits.length; i++) {
-        hits[i] = ar.result().getResults(i).getCode() == ErrorCode.OK;
+        hits[i] = reply.getResults(i).getCode() == ErrorCode.OK;
       }
-      return Future.succeededFuture(new Existence(hits, ar.result().getLeaseTtlMs()));
+      return Future.succeededFuture(new Existence(hits, reply.getLeaseTtlMs()));
     });
   }
 
@@ -149,7 +180,7 @@ public final class RemoteMetadata implements Metadata {
 
   /** A bulk removal on the master; a master that does not answer is a refusal (RPC_FAIL, RPC_TIMEOUT), not a failure. */
   private Future<BulkRemoval> bulk(MetaRemoveAll body) {
-    return request(Addresses.METADATA, body).transform(ar -> Future.succeededFuture(ar.succeeded()
+    return request(body).transform(ar -> Future.succeededFuture(ar.succeeded()
         ? MetadataMessages.removal((MetaCount) ar.result())
         : BulkRemoval.refused(BusErrors.codeOf(ar.cause()), "the master did not answer: " + ar.cause().getMessage())));
   }
@@ -159,13 +190,13 @@ public final class RemoteMetadata implements Metadata {
                                                      long length) {
     MetaWriteTarget body = MetaWriteTarget.newBuilder().setWriter(writer).setKey(ByteString.copyFrom(key.encoded()))
         .setReplicaId(replicaId).setOffset(offset).setLength(length).build();
-    return request(Addresses.METADATA, body).transform(ar -> {
+    return call(body, false).transform(ar -> {
       if (ar.failed()) {
-        return Future.succeededFuture(Result.fail(BusErrors.codeOf(ar.cause())));
+        return Future.succeededFuture(Result.fail(codeOf(ar.cause())));
       }
-      KeyResult r = (KeyResult) ar.result();
+      KeyResult r = (KeyResult) ar.result().body();
       return Future.succeededFuture(r.getCode() != ErrorCode.OK ? Result.fail(r.getCode())
-          : Result.ok(ReplicaLocation.of(r.getReplicas(0))));
+          : Result.ok(ReplicaLocation.of(r.getReplicas(0), ar.result().term())));
     });
   }
 
@@ -175,8 +206,9 @@ public final class RemoteMetadata implements Metadata {
     ReplicationOp body = ReplicationOp.newBuilder().setKind(MetadataMessages.kind(kind))
         .setStep(ReplicationOp.Step.START).setClient(client).setKey(ByteString.copyFrom(key.encoded()))
         .setSourceSegment(sourceSegment).addAllTargetSegments(targetSegments).build();
-    return request(Addresses.METADATA, body).transform(ar -> Future.succeededFuture(ar.succeeded()
-        ? MetadataMessages.started((KeyResult) ar.result()) : Result.fail(BusErrors.codeOf(ar.cause()))));
+    return call(body, false).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? MetadataMessages.started((KeyResult) ar.result().body(), ar.result().term())
+        : Result.fail(codeOf(ar.cause()))));
   }
 
   @Override
@@ -184,14 +216,14 @@ public final class RemoteMetadata implements Metadata {
     ReplicationOp body = ReplicationOp.newBuilder().setKind(MetadataMessages.kind(kind))
         .setStep(commit ? ReplicationOp.Step.END : ReplicationOp.Step.REVOKE).setClient(client)
         .setKey(ByteString.copyFrom(key.encoded())).build();
-    return request(Addresses.METADATA, body).transform(ar -> Future.succeededFuture(ar.succeeded()
-        ? ((KeyResult) ar.result()).getCode() : BusErrors.codeOf(ar.cause())));
+    return request(body).transform(ar -> Future.succeededFuture(ar.succeeded()
+        ? ((KeyResult) ar.result()).getCode() : codeOf(ar.cause())));
   }
 
   @Override
   public Future<Boolean> evictNow() {
-    return request(Addresses.EVICT, EvictRequest.getDefaultInstance())
-        .transform(ar -> Future.succeededFuture(ar.succeeded() && ((EvictReply) ar.result()).getFreed()));
+    return call(Addresses::evict, EvictRequest.getDefaultInstance(), false)
+        .transform(ar -> Future.succeededFuture(ar.succeeded() && ((EvictReply) ar.result().body()).getFreed()));
   }
 
   @Override
@@ -199,9 +231,9 @@ public final class RemoteMetadata implements Metadata {
                                            List<String> targetSegments) {
     TaskCreate body = TaskCreate.newBuilder().setMove(move).setKey(ByteString.copyFrom(key.encoded()))
         .setSourceSegment(sourceSegment).addAllTargetSegments(targetSegments).build();
-    return request(Addresses.METADATA, body).transform(ar -> {
+    return request(body).transform(ar -> {
       if (ar.failed()) {
-        return Future.succeededFuture(Result.fail(BusErrors.codeOf(ar.cause())));
+        return Future.succeededFuture(Result.fail(codeOf(ar.cause())));
       }
       TaskCreated created = (TaskCreated) ar.result();
       return Future.succeededFuture(created.getCode() == ErrorCode.OK ? Result.ok(created.getTaskId())
@@ -211,11 +243,11 @@ public final class RemoteMetadata implements Metadata {
 
   @Override
   public Future<TaskInfo> queryTask(String taskId) {
-    return request(Addresses.METADATA, TaskQuery.newBuilder().setTaskId(taskId).build()).transform(ar -> {
+    return call(TaskQuery.newBuilder().setTaskId(taskId).build(), true).transform(ar -> {
       if (ar.failed()) {
-        return Future.succeededFuture(TaskInfo.failed(BusErrors.codeOf(ar.cause())));
+        return Future.succeededFuture(TaskInfo.failed(codeOf(ar.cause())));
       }
-      TaskState s = (TaskState) ar.result();
+      TaskState s = (TaskState) ar.result().body();
       return Future.succeededFuture(new TaskInfo(s.getCode(), s.getStatus(), s.getMessage(), s.getAssignedNode()));
     });
   }

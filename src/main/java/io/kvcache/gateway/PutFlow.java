@@ -87,14 +87,23 @@ final class PutFlow {
     });
   }
 
-  /** PutEnd for {@code keys} (staged ones): they become readable. One code per key; INTERNAL_ERROR if PutEnd failed. */
+  /**
+   * PutEnd for {@code keys} (staged ones): they become readable. One code per key; INTERNAL_ERROR if PutEnd failed,
+   * TRANSFER_FAIL for a key whose reservation vanished before its end.
+   */
   Future<ErrorCode[]> publish(long writer, List<ObjectKey> keys) {
     if (keys.isEmpty()) {
       return Future.succeededFuture(new ErrorCode[0]);
     }
     return metadata.putEnd(writer, keys).transform(ar -> {
       if (ar.succeeded()) {
-        return Future.succeededFuture(ar.result());
+        ErrorCode[] codes = ar.result();
+        for (int j = 0; j < codes.length; j++) {
+          // The put's own object vanished between its start and its end: its target node left (the object went with
+          // its segment) or the master changed. That is a failed put, not an absent object.
+          codes[j] = codes[j] == ErrorCode.OBJECT_NOT_FOUND ? ErrorCode.TRANSFER_FAIL : codes[j];
+        }
+        return Future.succeededFuture(codes);
       }
       ErrorCode[] failed = new ErrorCode[keys.size()];
       java.util.Arrays.fill(failed, ErrorCode.INTERNAL_ERROR);

@@ -6,7 +6,6 @@ import io.kvcache.gateway.grpc.CallContext;
 import io.kvcache.metadata.KeyReplicas;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
-import io.kvcache.metadata.ReplicaLocation;
 import io.kvcache.proto.v1.BatchGetIntoReply;
 import io.kvcache.proto.v1.BatchGetIntoRequest;
 import io.kvcache.proto.v1.BatchPutFromReply;
@@ -207,29 +206,23 @@ final class SameHostHandlers {
   }
 
   /**
-   * One value into the client's buffer at {@code offset} (its range already checked): from a memory replica directly,
-   * else from the SSD through a load buffer. Never throws: a failure (a fault on a shrunk file too) fails the future.
+   * One value into the client's buffer at {@code offset} (its range already checked): from a memory replica directly
+   * (the next one if one cannot be read), else from the SSD through a load buffer. Never throws: a failure (a fault on
+   * a shrunk file too) fails the future.
    */
   private Future<Void> copyInto(KeyReplicas listed, ObjectKey key, SharedBuffer buffer, long offset) {
     try {
       MemorySegment target = buffer.memory().asSlice(offset, listed.size());
-      ReplicaLocation memory = data.choose(listed.replicas());
-      if (memory != null) {
-        return data.readInto(memory, 0, target);
-      }
-      ReplicaLocation disk = listed.firstDisk();
-      if (disk == null) {
-        return Future.failedFuture(new TransferException(ErrorCode.REPLICA_IS_NOT_READY, "no replica"));
-      }
-      return reads.ssd().readOne(disk.nodeId(), key.encoded(), listed.size()).map(bytes -> {
-        try {
-          MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, target, 0, target.byteSize());
-          reads.servedFromSsd(key.encoded(), bytes);
-        } finally {
-          bytes.release();
-        }
-        return null;
-      });
+      return reads.fromFirstReadable(listed, memory -> data.readInto(memory, 0, target),
+          disk -> reads.ssd().readOne(disk.nodeId(), key.encoded(), listed.size()).map(bytes -> {
+            try {
+              MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, target, 0, target.byteSize());
+              reads.servedFromSsd(key.encoded(), bytes);
+            } finally {
+              bytes.release();
+            }
+            return null;
+          }));
     } catch (RuntimeException | InternalError fault) { // InternalError: the client's file shrank under the mapping
       return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, "copy into the shared buffer failed"));
     }

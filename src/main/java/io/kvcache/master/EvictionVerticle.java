@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  * Drives eviction on the master: checks every {@code eviction_check_interval_ms} whether DRAM use passed the high
  * watermark or a put found no space, and runs one {@link EvictionRound} at a time on a worker thread (the round scans
  * every shard a slice at a time, so the shards keep serving). Puts that found the store full ask on
- * {@link Addresses#EVICT} and get the outcome of the next round. A round that frees nothing backs off (up to a second)
+ * {@link Addresses#evict} and get the outcome of the next round. A round that frees nothing backs off (up to a second)
  * instead of rescanning every tick.
  */
 public final class EvictionVerticle extends VerticleBase {
@@ -35,8 +35,11 @@ public final class EvictionVerticle extends VerticleBase {
   private long backoffMs;
   private long timer = -1;
 
-  public EvictionVerticle(MasterOptions options, MasterShards shards) {
+  private final MasterFence fence;
+
+  public EvictionVerticle(MasterOptions options, MasterShards shards, MasterFence fence) {
     this.options = options;
+    this.fence = fence;
     this.shared = shards.shared();
     this.shards = shards;
   }
@@ -44,10 +47,13 @@ public final class EvictionVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     timer = vertx.setPeriodic(options.evictionCheckIntervalMs(), id -> tick(false));
-    MessageConsumer<com.google.protobuf.Message> consumer = vertx.eventBus().consumer(Addresses.EVICT, msg -> {
+    MessageConsumer<com.google.protobuf.Message> consumer = vertx.eventBus().consumer(Addresses.evict(fence.nodeId()), msg -> {
+      if (!fence.admit(msg)) {
+        return;
+      }
       Promise<EvictReply> reply = Promise.promise();
       waiting.add(reply);
-      reply.future().onSuccess(msg::reply);
+      reply.future().onSuccess(r -> fence.reply(msg, r));
       tick(true);
     });
     return consumer.completion();
@@ -60,7 +66,7 @@ public final class EvictionVerticle extends VerticleBase {
   }
 
   private void tick(boolean asked) {
-    if (running) {
+    if (running || !fence.serving().getAsBoolean()) {
       return; // the running round answers everyone waiting when it ends, or the next one does
     }
     SegmentRegistry segments = shared.segments();

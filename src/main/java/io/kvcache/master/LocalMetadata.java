@@ -50,20 +50,23 @@ public final class LocalMetadata implements Metadata {
   private final EvictionTrigger eviction;
   private final WorkerExecutor bulkRemoval;
   private final long regexBudgetMs;
+  private final long term; // of this master: stamped on every location it hands out
 
   /**
    * @param vertx gives the one worker thread bulk removals run on, one at a time: however many clients ask, scans
    *     and regex matching take at most one core from the event loops
    * @param regexBudgetMs longest a RemoveByRegex may scan and match before it is refused (BUDGET_EXCEEDED)
+   * @param term this master's fencing term, stamped on every replica location it hands out
    */
   public LocalMetadata(MasterShards shards, SegmentRegistry segments, TaskBoard tasks, EvictionTrigger eviction,
-                       Vertx vertx, long regexBudgetMs) {
+                       Vertx vertx, long regexBudgetMs, long term) {
     this.shards = shards;
     this.segments = segments;
     this.tasks = tasks;
     this.eviction = eviction;
     this.bulkRemoval = vertx.createSharedWorkerExecutor(BULK_REMOVAL_POOL, 1);
     this.regexBudgetMs = regexBudgetMs;
+    this.term = term;
   }
 
   private long leaseTtlMs() {
@@ -96,7 +99,7 @@ public final class LocalMetadata implements Metadata {
     eachKey(keys, (shard, i) -> {
       ObjectKey k = keys.get(i);
       Result<ObjectEntry> started = shard.puts().putStart(writer, k.encoded(), k.hash(), sizes[i], config);
-      out[i] = started.isOk() ? Locations.all(started.value()) : KeyReplicas.failed(started.code());
+      out[i] = started.isOk() ? Locations.all(started.value(), term) : KeyReplicas.failed(started.code());
     });
     return Future.succeededFuture(out);
   }
@@ -120,7 +123,7 @@ public final class LocalMetadata implements Metadata {
     KeyReplicas[] out = new KeyReplicas[keys.size()];
     eachKey(keys, (shard, i) -> {
       Result<ObjectEntry> leased = shard.reads().lease(keys.get(i).encoded(), keys.get(i).hash());
-      out[i] = leased.isOk() ? Locations.readable(leased.value()) : KeyReplicas.failed(leased.code());
+      out[i] = leased.isOk() ? Locations.readable(leased.value(), term) : KeyReplicas.failed(leased.code());
     });
     return Future.succeededFuture(new ReplicaLists(out, leaseTtlMs()));
   }
@@ -174,7 +177,7 @@ public final class LocalMetadata implements Metadata {
         return Result.fail(target.code());
       }
       ObjectEntry e = shard.reads().find(key.encoded(), key.hash());
-      return Result.ok(Locations.of(e, target.value()));
+      return Result.ok(Locations.of(e, target.value(), term));
     }));
   }
 
@@ -194,8 +197,8 @@ public final class LocalMetadata implements Metadata {
       }
       ObjectEntry e = shard.reads().find(k, key.hash());
       List<ReplicaLocation> targets = new ArrayList<>();
-      started.value().targets().forEach(t -> targets.add(Locations.of(e, t)));
-      return Result.ok(new ReplicationStart(e.size(), Locations.of(e, started.value().source()), targets));
+      started.value().targets().forEach(t -> targets.add(Locations.of(e, t, term)));
+      return Result.ok(new ReplicationStart(e.size(), Locations.of(e, started.value().source(), term), targets));
     }));
   }
 
@@ -233,7 +236,7 @@ public final class LocalMetadata implements Metadata {
       if (e == null) {
         return Result.fail(ErrorCode.OBJECT_NOT_FOUND);
       }
-      List<ReplicaLocation> memory = Locations.readable(e).replicas().stream()
+      List<ReplicaLocation> memory = Locations.readable(e, term).replicas().stream()
           .filter(r -> r.isMemory() && (sourceSegment.isEmpty() || r.segmentName().equals(sourceSegment))).toList();
       return memory.isEmpty() ? Result.fail(ErrorCode.REPLICA_NOT_FOUND)
           : Result.ok(memory.get(ThreadLocalRandom.current().nextInt(memory.size())));

@@ -7,9 +7,12 @@ import io.kvcache.tasks.TaskBoard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
@@ -19,10 +22,14 @@ import java.util.function.ToLongFunction;
  * {@code kvstore_alloc_*} (capacity, use, segments, live storage nodes), {@code kvstore_replica_live_pins} and
  * {@code kvstore_offload_*} (objects and bytes written, NACKs, refused completions, queue depth per node).
  *
+ * <p>The meters read this master's objects: {@link #close} removes them when the node stops being the active master
+ * (a later promotion registers its own).
+ *
  * <p>Thread-safe (Micrometer meters; gauges read their sources under those sources' own guards).
  */
 public final class MasterMetrics {
   private final MeterRegistry registry;
+  private final List<Meter> registered = new CopyOnWriteArrayList<>();
   private final TaskBoard board;
   private final Counter offloaded;
   private final Counter offloadedBytes;
@@ -35,26 +42,26 @@ public final class MasterMetrics {
     for (int s = 0; s < shards.count(); s++) {
       shardMeters(shards, s);
     }
-    Gauge.builder("kvstore_replica_live_pins", shards.shared().livePins(), AtomicLong::get)
-        .description("Replicas pinned against eviction by copy, move and offload tasks").register(registry);
-    Gauge.builder("kvstore_tasks_unfinished_replications", board, TaskBoard::unfinishedReplications)
-        .description("Copy and move tasks (CreateCopyTask, CreateMoveTask) not finished yet").register(registry);
-    Gauge.builder("kvstore_alloc_capacity_bytes", segments, SegmentRegistry::capacityBytes)
-        .description("Bytes of all mounted segments").register(registry);
-    Gauge.builder("kvstore_alloc_used_bytes", segments, SegmentRegistry::allocatedBytes)
-        .description("Bytes allocated to replicas (requested sizes)").register(registry);
-    Gauge.builder("kvstore_alloc_segments", segments, r -> r.snapshot().length)
-        .description("Mounted segments").register(registry);
-    Gauge.builder("kvstore_alloc_live_storage_nodes", liveness, NodeLiveness::size)
-        .description("Storage nodes heart-beating within their TTL").register(registry);
+    track(Gauge.builder("kvstore_replica_live_pins", shards.shared().livePins(), AtomicLong::get)
+        .description("Replicas pinned against eviction by copy, move and offload tasks").register(registry));
+    track(Gauge.builder("kvstore_tasks_unfinished_replications", board, TaskBoard::unfinishedReplications)
+        .description("Copy and move tasks (CreateCopyTask, CreateMoveTask) not finished yet").register(registry));
+    track(Gauge.builder("kvstore_alloc_capacity_bytes", segments, SegmentRegistry::capacityBytes)
+        .description("Bytes of all mounted segments").register(registry));
+    track(Gauge.builder("kvstore_alloc_used_bytes", segments, SegmentRegistry::allocatedBytes)
+        .description("Bytes allocated to replicas (requested sizes)").register(registry));
+    track(Gauge.builder("kvstore_alloc_segments", segments, r -> r.snapshot().length)
+        .description("Mounted segments").register(registry));
+    track(Gauge.builder("kvstore_alloc_live_storage_nodes", liveness, NodeLiveness::size)
+        .description("Storage nodes heart-beating within their TTL").register(registry));
     offloaded = Counter.builder("kvstore_offload_objects").description("Objects written to a node's SSD")
         .register(registry);
     offloadedBytes = Counter.builder("kvstore_offload_bytes").description("Bytes written to nodes' SSDs")
         .register(registry);
     nacks = Counter.builder("kvstore_offload_nacks").description("Offloads a node reported as failed")
         .register(registry);
-    FunctionCounter.builder("kvstore_offload_refused_completions", board, TaskBoard::refused)
-        .description("Task completions refused: not the assigned node, unknown task or bad token").register(registry);
+    track(FunctionCounter.builder("kvstore_offload_refused_completions", board, TaskBoard::refused)
+        .description("Task completions refused: not the assigned node, unknown task or bad token").register(registry));
   }
 
   private void shardMeters(MasterShards shards, int shard) {
@@ -78,20 +85,30 @@ public final class MasterMetrics {
   }
 
   private void gauge(MasterShards shards, int shard, Tags tags, String name, String help, ToLongFunction<Shard> value) {
-    Gauge.builder(name, shards, all -> all.call(shard, value::applyAsLong)).tags(tags).description(help)
-        .register(registry);
+    track(Gauge.builder(name, shards, all -> all.call(shard, value::applyAsLong)).tags(tags).description(help)
+        .register(registry));
   }
 
   private void counter(MasterShards shards, int shard, Tags tags, String name, String help,
                        ToLongFunction<Shard> value) {
-    FunctionCounter.builder(name, shards, all -> all.call(shard, value::applyAsLong)).tags(tags).description(help)
-        .register(registry);
+    track(FunctionCounter.builder(name, shards, all -> all.call(shard, value::applyAsLong)).tags(tags).description(help)
+        .register(registry));
+  }
+
+  private void track(Meter meter) {
+    registered.add(meter);
+  }
+
+  /** Removes the meters that read this master's objects. */
+  void close() {
+    registered.forEach(registry::remove);
+    registered.clear();
   }
 
   /** The queue-depth gauge of a node whose SSD takes offloads (registered once per node). */
   void offloadQueue(String nodeId) {
-    Gauge.builder("kvstore_offload_queue_depth", board, b -> b.depth(nodeId)).tag("node", nodeId)
-        .description("Objects waiting for (or being written to) this node's SSD").register(registry);
+    track(Gauge.builder("kvstore_offload_queue_depth", board, b -> b.depth(nodeId)).tag("node", nodeId)
+        .description("Objects waiting for (or being written to) this node's SSD").register(registry));
   }
 
   /** An accepted offload outcome. */

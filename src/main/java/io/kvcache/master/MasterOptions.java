@@ -17,8 +17,11 @@ import io.kvcache.replica.ShardSettings;
  * @param evictionCheckIntervalMs how often the master checks whether to evict
  * @param clientLiveTtlMs a storage node silent this long loses its segments
  * @param regexRemovalBudgetMs longest a RemoveByRegex may scan and match before it is refused
+ * @param leaseMs the master lease: a master that cannot renew it stops serving, and a successor takes over, after this
+ * @param standby whether the active master streams its changes to standbys (hot standby) and a master-role node that
+ *     is not active follows it; off, a successor starts empty
  */
 public record MasterOptions(int shards, String allocationStrategy, ShardSettings shard, OffloadSettings offload,
                             int offloadQueueLimit, double evictionHighWatermark, double evictionRatio,
                             boolean allowEvictSoftPinned, long evictionCheckIntervalMs, long clientLiveTtlMs,
-                            long regexRemovalBudgetMs) {}
+                            long regexRemovalBudgetMs, long leaseMs, boolean standby) {}

@@ -5,7 +5,11 @@ import io.kvcache.alloc.LocalDiskRegistry;
 import io.kvcache.alloc.NodeLiveness;
 import io.kvcache.alloc.SegmentRegistry;
 import io.kvcache.bus.Addresses;
+import io.kvcache.bus.Fencing;
 import io.kvcache.cluster.ClusterMembership;
+import io.kvcache.ha.Catalog;
+import io.kvcache.ha.Journal;
+import io.kvcache.ha.Restore;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.bus.EvictReply;
 import io.kvcache.proto.bus.EvictRequest;
@@ -18,16 +22,20 @@ import io.kvcache.tasks.TaskBoard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything the master role of a node owns: the segment registry and storage-node liveness, the shards, the task
- * board, the meters, and the {@link Metadata} that a gateway on this node calls directly. {@link #deploy} starts the
- * verticles that serve them, each given exactly what it uses.
+ * Everything the active master owns for one term: the segment registry and storage-node liveness, the shards, the task
+ * board, the op log its standbys follow, the meters, and the {@link Metadata} that a gateway on this node calls
+ * directly (fenced: it answers only while this node holds the lease). Built when the node wins the lease — empty, or
+ * {@linkplain #restore restored} from the copy it followed as a standby — and dropped when it loses it. {@link #deploy}
+ * starts the verticles that serve it, each given exactly what it uses; {@link #undeploy} stops them.
  *
- * <p>Lock order on the master: a shard's lock, then the task board's, then the segment registry's and a segment's.
+ * <p>Lock order on the master: a shard's lock, then the journal's, the task board's, then the segment registry's and a
+ * segment's.
  */
 public final class MasterRole {
   /** Copies and moves that may be unfinished at once (and finished ones remembered for queries). */
@@ -38,21 +46,26 @@ public final class MasterRole {
 
   private final MasterOptions options;
   private final MillisClock clock;
+  private final MasterFence fence;
   private final SegmentRegistry segments = new SegmentRegistry();
   private final NodeLiveness liveness;
   private final LocalDiskRegistry disks = new LocalDiskRegistry();
   private final TaskBoard board;
+  private final Journal journal;
   private final MasterShards shards;
   private final MasterMetrics metrics;
-  private final LocalMetadata metadata;
+  private final Metadata metadata;
+  private final List<String> deployments = new ArrayList<>();
 
-  public MasterRole(MasterOptions options, Vertx vertx, MeterRegistry meters, MillisClock clock) {
+  public MasterRole(MasterOptions options, Vertx vertx, MeterRegistry meters, MillisClock clock, MasterFence fence) {
     this.options = options;
     this.clock = clock;
+    this.fence = fence;
     this.liveness = new NodeLiveness(options.clientLiveTtlMs());
     this.board = new TaskBoard(options.offloadQueueLimit(), REPLICATION_TASK_LIMIT, TASK_TIMEOUT_MS, TASK_ATTEMPTS);
+    this.journal = new Journal(clock);
     ShardShared shared = ShardShared.of(options.shard(), segments, new ReplicaMetrics(meters), clock,
-        options.offload(), new BoardSink(board));
+        options.offload(), new BoardSink(board), journal);
     List<ShardService> services = new ArrayList<>();
     for (int i = 0; i < options.shards(); i++) {
       services.add(new ShardService(new Shard(i, shared,
@@ -60,31 +73,67 @@ public final class MasterRole {
     }
     this.shards = new MasterShards(shared, services);
     this.metrics = new MasterMetrics(meters, shards, segments, liveness, board);
-    this.metadata = new LocalMetadata(shards, segments, board, () -> vertx.eventBus()
-        .<com.google.protobuf.Message>request(Addresses.EVICT, EvictRequest.getDefaultInstance())
+    DeliveryOptions evictAsk = Fencing.reply(fence.term(), fence.nodeId()); // a request stamped with this master's term
+    LocalMetadata local = new LocalMetadata(shards, segments, board, () -> vertx.eventBus()
+        .<com.google.protobuf.Message>request(Addresses.evict(fence.nodeId()), EvictRequest.getDefaultInstance(), evictAsk)
         .transform(ar -> Future.succeededFuture(ar.succeeded() && ((EvictReply) ar.result().body()).getFreed())),
-        vertx, options.regexRemovalBudgetMs());
+        vertx, options.regexRemovalBudgetMs(), fence.term());
+    this.metadata = new FencedMetadata(local, fence.serving());
   }
 
-  /** Deploys the master's verticles: mounts and liveness, metadata for other nodes, eviction, tasks, sweeps. */
-  public Future<Void> deploy(Vertx vertx, ClusterMembership membership, String nodeId, int metadataInstances) {
+  /**
+   * Takes over the state a standby followed (before {@link #deploy}; blocking, run it on a worker): segments,
+   * sessions, SSDs and every object that passes validation.
+   */
+  public Restore.Outcome restore(Catalog catalog) {
+    return Restore.into(catalog, segments, disks, liveness, shards, options.shard().maxValueSize(), clock.nowMs());
+  }
+
+  /**
+   * Deploys the master's verticles: mounts and liveness, metadata for other nodes, eviction, tasks, sweeps, and (with
+   * standbys on) the op-log replication to the standbys.
+   */
+  public Future<Void> deploy(Vertx vertx, ClusterMembership membership, int metadataInstances, SyncedStandbys synced,
+                             HaMetrics ha) {
     List<Future<String>> deployed = new ArrayList<>();
-    deployed.add(vertx.deployVerticle(new MountVerticle(options, nodeId, segments, liveness, disks, board, shards,
-        metrics, membership, clock)));
+    deployed.add(vertx.deployVerticle(new MountVerticle(options, fence, segments, liveness, disks, board, shards,
+        metrics, membership, journal, clock)));
     for (int i = 0; i < metadataInstances; i++) {
-      deployed.add(vertx.deployVerticle(new MetadataVerticle(metadata)));
+      deployed.add(vertx.deployVerticle(new MetadataVerticle(metadata, fence)));
     }
-    deployed.add(vertx.deployVerticle(new EvictionVerticle(options, shards)));
-    deployed.add(vertx.deployVerticle(new TaskVerticle(board, liveness, disks, shards, metrics, clock)));
+    deployed.add(vertx.deployVerticle(new EvictionVerticle(options, shards, fence)));
+    deployed.add(vertx.deployVerticle(new TaskVerticle(board, liveness, disks, shards, metrics, clock, fence)));
     deployed.add(vertx.deployVerticle(new SweepVerticle(shards)));
-    return Future.all(deployed).mapEmpty();
+    if (options.standby()) {
+      deployed.add(vertx.deployVerticle(new ReplicationVerticle(fence, journal, shards, segments, liveness, disks,
+          membership, synced, ha, options.leaseMs())));
+    }
+    return Future.join(deployed).transform(ar -> {
+      deployed.stream().filter(Future::succeeded).forEach(f -> deployments.add(f.result()));
+      return ar.succeeded() ? Future.<Void>succeededFuture() : Future.failedFuture(ar.cause());
+    });
+  }
+
+  /** Stops serving: undeploys the verticles (their consumers leave the master's addresses) and drops the meters. */
+  public Future<Void> undeploy(Vertx vertx) {
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (String id : deployments) {
+      undeployed.add(vertx.undeploy(id).recover(ignored -> Future.succeededFuture()));
+    }
+    deployments.clear();
+    metrics.close();
+    return Future.join(undeployed).mapEmpty();
   }
 
   public MasterOptions options() {
     return options;
   }
 
-  /** The metadata API served by this node's shards (what a gateway on this node calls). */
+  public long term() {
+    return fence.term();
+  }
+
+  /** The metadata API served by this node's shards (what a gateway on this node calls), fenced by the lease. */
   public Metadata metadata() {
     return metadata;
   }
@@ -107,6 +156,10 @@ public final class MasterRole {
 
   public LocalDiskRegistry disks() {
     return disks;
+  }
+
+  public Journal journal() {
+    return journal;
   }
 
   /** Runs one eviction round now with the given target and lower bound (shares of evictable objects). Blocking. */

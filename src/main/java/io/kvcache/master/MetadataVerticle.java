@@ -27,23 +27,29 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The metadata API on the event bus ({@link Addresses#METADATA}) for gateways and task workers on other nodes: decodes a
+ * The metadata API on the event bus ({@link Addresses#metadata}) for gateways and task workers on other nodes: decodes a
  * request, runs it on the master's {@link Metadata} (direct calls on the shards), encodes the answer. Deployed several
- * times so requests from many nodes are served on several event loops.
+ * times so requests from many nodes are served on several event loops. Fenced (see {@link MasterFence}): a request is
+ * served only while this node holds the lease, and answered only if it still does once the work is done.
  */
 public final class MetadataVerticle extends VerticleBase {
   private static final RateLimitedLog FAILURES =
       RateLimitedLog.of(Logger.getLogger(MetadataVerticle.class.getName()), Level.INFO);
 
   private final Metadata metadata;
+  private final MasterFence fence;
 
-  public MetadataVerticle(Metadata metadata) {
+  public MetadataVerticle(Metadata metadata, MasterFence fence) {
     this.metadata = metadata;
+    this.fence = fence;
   }
 
   @Override
   public Future<?> start() {
-    MessageConsumer<Message> consumer = vertx.eventBus().consumer(Addresses.METADATA, msg -> {
+    MessageConsumer<Message> consumer = vertx.eventBus().consumer(Addresses.metadata(fence.nodeId()), msg -> {
+      if (!fence.admit(msg)) {
+        return;
+      }
       Future<? extends Message> reply;
       try {
         reply = answer(msg.body());
@@ -58,7 +64,7 @@ public final class MetadataVerticle extends VerticleBase {
       }
       reply.onComplete(ar -> {
         if (ar.succeeded()) {
-          msg.reply(ar.result());
+          fence.reply(msg, ar.result());
         } else {
           FAILURES.log("metadata request failed", () -> RateLimitedLog.describe(ar.cause()));
           msg.fail(ErrorCode.INTERNAL_ERROR_VALUE, RateLimitedLog.describe(ar.cause()));

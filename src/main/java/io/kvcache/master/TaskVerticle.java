@@ -29,7 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The master's end of the one task channel ({@link Addresses#TASKS}): storage nodes fetch their tasks (offloads,
+ * The master's end of the one task channel ({@link Addresses#tasks}): storage nodes fetch their tasks (offloads,
  * deletions, copies and moves), report outcomes, and report their SSD contents (re-registration after a restart, and
  * keys their SSD evicted). Every call must carry the node's session token; an outcome is applied only if its task was
  * handed to that node with that task token — otherwise it is refused and counted, and nothing changes. Tasks past their
@@ -46,8 +46,11 @@ public final class TaskVerticle extends VerticleBase {
   private final MillisClock clock;
   private long expiryTimer = -1;
 
+  private final MasterFence fence;
+
   public TaskVerticle(TaskBoard board, NodeLiveness liveness, LocalDiskRegistry disks, MasterShards shards,
-                      MasterMetrics metrics, MillisClock clock) {
+                      MasterMetrics metrics, MillisClock clock, MasterFence fence) {
+    this.fence = fence;
     this.board = board;
     this.liveness = liveness;
     this.disks = disks;
@@ -58,8 +61,12 @@ public final class TaskVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    expiryTimer = vertx.setPeriodic(EXPIRY_INTERVAL_MS, id -> board.expire(clock.nowMs()).forEach(this::releasePin));
-    MessageConsumer<com.google.protobuf.Message> consumer = vertx.eventBus().consumer(Addresses.TASKS, this::onMessage);
+    expiryTimer = vertx.setPeriodic(EXPIRY_INTERVAL_MS, id -> {
+      if (fence.serving().getAsBoolean()) {
+        board.expire(clock.nowMs()).forEach(this::releasePin);
+      }
+    });
+    MessageConsumer<com.google.protobuf.Message> consumer = vertx.eventBus().consumer(Addresses.tasks(fence.nodeId()), this::onMessage);
     return consumer.completion();
   }
 
@@ -70,12 +77,15 @@ public final class TaskVerticle extends VerticleBase {
   }
 
   private void onMessage(Message<com.google.protobuf.Message> msg) {
+    if (!fence.admit(msg)) {
+      return;
+    }
     switch (msg.body()) {
-      case TaskFetch f -> msg.reply(liveness.authentic(f.getNodeId(), f.getToken()) ? fetch(f)
+      case TaskFetch f -> fence.reply(msg, liveness.authentic(f.getNodeId(), f.getToken()) ? fetch(f)
           : TaskAssignments.newBuilder().setCode(ErrorCode.ILLEGAL_CLIENT).build());
-      case TaskReport r -> msg.reply(liveness.authentic(r.getNodeId(), r.getToken()) ? report(r)
+      case TaskReport r -> fence.reply(msg, liveness.authentic(r.getNodeId(), r.getToken()) ? report(r)
           : TaskReportReply.newBuilder().setCode(ErrorCode.ILLEGAL_CLIENT).setRefused(r.getOutcomesCount()).build());
-      case DiskObjects d -> msg.reply(liveness.authentic(d.getNodeId(), d.getToken()) ? diskObjects(d)
+      case DiskObjects d -> fence.reply(msg, liveness.authentic(d.getNodeId(), d.getToken()) ? diskObjects(d)
           : DiskObjectsReply.newBuilder().setCode(ErrorCode.ILLEGAL_CLIENT).build());
       default -> msg.fail(ErrorCode.INVALID_PARAMS_VALUE, "unexpected body " + msg.body().getClass().getSimpleName());
     }

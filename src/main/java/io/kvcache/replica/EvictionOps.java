@@ -169,18 +169,22 @@ public final class EvictionOps {
 
   /** Drops the evictable memory replicas of {@code e} (erasing it if nothing valid is left); returns bytes freed. */
   private long evictMemoryReplicas(ObjectEntry e) {
-    long freed = 0;
+    List<Replica> dropped = new java.util.ArrayList<>(1);
     for (int i = e.replicaCount() - 1; i >= 0; i--) {
       Replica r = e.replica(i);
       if (isEvictable(r)) {
-        r.release(e.size);
+        dropped.add(r);
         e.removeReplica(i);
-        freed += e.size;
       }
     }
     if (!e.hasValidReplica()) {
       state.erase(e);
+    } else {
+      state.published(e);
     }
-    return freed;
+    for (Replica r : dropped) {
+      state.free(r, e.size); // after the record above: a standby must learn of the drop before the memory is reused
+    }
+    return (long) dropped.size() * e.size;
   }
 }

@@ -50,7 +50,7 @@ public final class Housekeeping {
     while (!state.parked.isEmpty() && state.parked.peek().releaseAtMs() <= now) {
       ShardState.Parked p = state.parked.poll();
       for (Replica r : p.replicas()) {
-        r.release(p.objectSize());
+        state.free(r, p.objectSize()); // a moved-away source is COMPLETE: it waits until its drop is durable
       }
       state.metrics.putStartReleased.increment();
       released++;

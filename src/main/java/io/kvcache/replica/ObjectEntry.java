@@ -14,6 +14,7 @@ public final class ObjectEntry {
   static final int HARD_PINNED = 1;
   static final int PROCESSING = 2;      // a put is in flight: some replica may still be PROCESSING
   static final int REPLICATION_TASK = 4; // a copy or move task holds the object
+  static final int PUBLISHED = 8;        // its readable state was reported to the journal (a standby may know it)
 
   final byte[] key;
   final int hash;
@@ -33,8 +34,8 @@ public final class ObjectEntry {
     this.size = (int) size;
   }
 
-  /** Soft-pinned until then; 0 = not soft-pinned. */
-  long softPinDeadlineMs() {
+  /** Soft-pinned until then (on the shard's clock); 0 = not soft-pinned. */
+  public long softPinDeadlineMs() {
     return extras == null ? 0 : extras.softPinDeadlineMs;
   }
 

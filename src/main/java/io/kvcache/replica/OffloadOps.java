@@ -83,6 +83,7 @@ public final class OffloadOps {
     if (succeeded && disk != null && disk.isRegistered() && !hasDiskReplicaOn(e, disk.nodeId())) {
       e.addReplica(new DiskReplica(disk));
       disk.addUsed(e.size);
+      state.published(e);
     }
     return ErrorCode.OK;
   }
@@ -102,6 +103,7 @@ public final class OffloadOps {
     if (!hasDiskReplicaOn(e, disk.nodeId())) {
       e.addReplica(new DiskReplica(disk));
       disk.addUsed(size);
+      state.published(e);
     }
     return ErrorCode.OK;
   }
@@ -114,6 +116,7 @@ public final class OffloadOps {
       if (e == null) {
         continue;
       }
+      int before = dropped;
       for (int i = e.replicaCount() - 1; i >= 0; i--) {
         if (e.replica(i) instanceof DiskReplica d && d.disk.nodeId().equals(node)) {
           e.removeReplica(i);
@@ -123,6 +126,8 @@ public final class OffloadOps {
       }
       if (!e.hasValidReplica()) {
         state.erase(e);
+      } else if (dropped > before) {
+        state.published(e);
       }
     }
     return dropped;

@@ -112,6 +112,7 @@ public final class PutOps {
     }
     e.leaseDeadlineMs = Math.max(e.leaseDeadlineMs, now); // readable and immediately evictable (reference item 16)
     state.finishProcessing(e);
+    state.published(e);
     if (offload.settings().atPutEnd()) {
       offload.enqueue(e, now);
     }

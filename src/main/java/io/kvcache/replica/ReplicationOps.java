@@ -161,6 +161,7 @@ public final class ReplicationOps {
       ShardState.removeReplica(e, task.source());
       state.parkReplicas(List.of(task.source()), e.size, state.clock.nowMs() + state.settings.releaseTimeoutMs());
     }
+    state.published(e);
     return lost ? ErrorCode.REPLICA_IS_GONE : ErrorCode.OK;
   }
 

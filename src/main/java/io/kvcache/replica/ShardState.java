@@ -74,6 +74,32 @@ public final class ShardState {
     return e;
   }
 
+  /**
+   * Reports the readable state of {@code e} after a change (a put ended, a replica came or went): a published object
+   * with nothing readable left is reported erased. Call before freeing anything the change dropped.
+   */
+  void published(ObjectEntry e) {
+    if (firstReadable(e) != null) {
+      e.flags |= ObjectEntry.PUBLISHED;
+      shared.journal().objectChanged(e);
+    } else if ((e.flags & ObjectEntry.PUBLISHED) != 0) {
+      e.flags &= ~ObjectEntry.PUBLISHED;
+      shared.journal().objectErased(e.key);
+    }
+  }
+
+  /**
+   * Gives a replica's storage back. A COMPLETE memory replica may be known to a standby, so its memory waits until the
+   * record that dropped it is durable; anything else (a put's or task's PROCESSING replica, an SSD replica) goes now.
+   */
+  void free(Replica r, long objectSize) {
+    if (r.isMemory() && r.isComplete()) {
+      shared.journal().deferFree(() -> r.release(objectSize));
+    } else {
+      r.release(objectSize);
+    }
+  }
+
   void grantLease(ObjectEntry e, long now) {
     long deadline = now + settings.leaseTtlMs();
     if (deadline > e.leaseDeadlineMs) {
@@ -127,6 +153,10 @@ public final class ShardState {
    * its pins, lease, task and group membership.
    */
   void erase(ObjectEntry e) {
+    if ((e.flags & ObjectEntry.PUBLISHED) != 0) {
+      e.flags &= ~ObjectEntry.PUBLISHED;
+      shared.journal().objectErased(e.key); // recorded before its memory is handed to free()
+    }
     OffloadSink sink = shared.offloadSink();
     for (Pins.Pin pin : pins.of(e)) {
       if (pin.owner() == PinOwner.OFFLOAD) {
@@ -137,7 +167,7 @@ public final class ShardState {
       if (e.replica(i) instanceof DiskReplica d) {
         sink.deleteOnNode(d.disk.nodeId(), e.key);
       }
-      e.replica(i).release(e.size);
+      free(e.replica(i), e.size);
     }
     pins.releaseAll(e);
     if (tasks.remove(e) != null) {

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.BusErrors;
+import io.kvcache.bus.Departures;
+import io.kvcache.bus.Fencing;
 import io.kvcache.metadata.ReplicaLocation;
 import io.kvcache.proto.bus.SliceDone;
 import io.kvcache.proto.bus.SliceZero;
@@ -28,6 +30,10 @@ import java.util.List;
  * event-bus hop), a replica on another node goes over a data connection to it ({@link PeerDataClient}): its bytes are
  * never in an event-bus message.
  *
+ * <p>A write carries the term of the master that handed out its replica's location; the target refuses it if it knows a
+ * newer master (locally: this node's {@link StorageSession}). A call waiting on another node fails the moment the
+ * cluster reports that node gone ({@link Departures}), as TRANSFER_FAIL.
+ *
  * <p>Thread-safe (stateless apart from what it was given); local copies run on the caller's thread.
  */
 public final class DataTransfer {
@@ -39,20 +45,30 @@ public final class DataTransfer {
   private final String nodeId;
   private final String segmentName;
   private final DramSegment local;
+  private final StorageSession session;
+  private final Departures departures;
   private final PeerDataClient peers;
 
   /**
    * @param local this node's segment (named {@code segmentName}), or null when it contributes none
+   * @param session this node's standing with the master (the newest term it knows), or null without a segment
    * @param peers the data connections to other nodes' segments
    */
   public DataTransfer(Vertx vertx, DeliveryOptions options, String nodeId, String segmentName, DramSegment local,
-                      PeerDataClient peers) {
+                      StorageSession session, Departures departures, PeerDataClient peers) {
     this.vertx = vertx;
     this.options = options;
     this.nodeId = nodeId;
     this.segmentName = segmentName;
     this.local = local;
+    this.session = session;
+    this.departures = departures;
     this.peers = peers;
+  }
+
+  /** A bus failure as the key's code: a target that left the cluster is a failed transfer. */
+  private static ErrorCode failureCode(Throwable cause) {
+    return cause instanceof Departures.Departed ? ErrorCode.TRANSFER_FAIL : BusErrors.codeOf(cause);
   }
 
   /** Writes {@code data} at {@code offsetInValue} of every replica; fails with the first error code. */
@@ -63,9 +79,35 @@ public final class DataTransfer {
     return Future.all(replicas.stream().map(r -> write(r, offsetInValue, data)).toList()).mapEmpty();
   }
 
+  /** Refuses a write into this node's segment granted by a master older than the newest this node knows. */
+  private TransferException fencedLocally(ReplicaLocation replica) {
+    return session != null && !session.admit(replica.term())
+        ? new TransferException(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE,
+            "write granted by a replaced master (term " + replica.term() + ")")
+        : null;
+  }
+
+  /** A request to the segment of {@code replica}'s node, failed the moment that node leaves the cluster. */
+  private Future<SliceDone> toSegment(ReplicaLocation replica, Message request, DeliveryOptions sent, String what) {
+    return departures.guard(replica.nodeId(),
+            vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, sent))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return Future.failedFuture(new TransferException(failureCode(ar.cause()), ar.cause().getMessage()));
+          }
+          SliceDone reply = (SliceDone) ar.result().body();
+          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture(reply)
+              : Future.failedFuture(new TransferException(reply.getCode(), "remote " + what + " refused"));
+        });
+  }
+
   public Future<Void> write(ReplicaLocation replica, long offsetInValue, ByteString data) {
     long at = replica.offset() + offsetInValue;
     if (isLocal(replica)) {
+      TransferException fenced = fencedLocally(replica);
+      if (fenced != null) {
+        return Future.failedFuture(fenced);
+      }
       try {
         local.write(at, data.asReadOnlyByteBufferList()); // no flattening of a value received in pieces
         return Future.succeededFuture();
@@ -73,13 +115,17 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
       } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
-      } catch (InternalError fault) { // the source was a client's shared file that shrank under its mapping
-        return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, "memory fault reading the value"));
       }
     }
-    return peers.write(replica.nodeId(), replica.segmentName(), at,
-        Unpooled.wrappedBuffer(data.asReadOnlyByteBufferList().toArray(ByteBuffer[]::new)))
-        .recover(DataTransfer::asTransferFailure);
+    return fromPeer(replica, peers.write(replica.nodeId(), replica.segmentName(), at, replica.term(),
+        Unpooled.wrappedBuffer(data.asReadOnlyByteBufferList().toArray(ByteBuffer[]::new))));
+  }
+
+  /** A node-to-node call, failed the moment its node leaves the cluster, its failure as the key's code. */
+  private <T> Future<T> fromPeer(ReplicaLocation replica, Future<T> call) {
+    return departures.guard(replica.nodeId(), call).recover(failure -> Future.failedFuture(
+        failure instanceof PeerFailure p ? new TransferException(p.code, p.getMessage())
+            : new TransferException(failureCode(failure), String.valueOf(failure.getMessage()))));
   }
 
   /**
@@ -99,19 +145,12 @@ public final class DataTransfer {
 
   private Future<Void> zero(ReplicaLocation replica) {
     if (isLocal(replica)) {
-      return zeroed(vertx, local, replica.offset(), replica.size());
+      TransferException fenced = fencedLocally(replica);
+      return fenced != null ? Future.failedFuture(fenced) : zeroed(vertx, local, replica.offset(), replica.size());
     }
     SliceZero request = SliceZero.newBuilder().setSegment(replica.segmentName()).setOffset(replica.offset())
         .setLength(replica.size()).build();
-    return vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, options)
-        .transform(ar -> {
-          if (ar.failed()) {
-            return Future.failedFuture(new TransferException(BusErrors.codeOf(ar.cause()), ar.cause().getMessage()));
-          }
-          SliceDone reply = (SliceDone) ar.result().body();
-          return reply.getCode() == ErrorCode.OK ? Future.succeededFuture()
-              : Future.failedFuture(new TransferException(reply.getCode(), "remote zero-fill refused"));
-        });
+    return toSegment(replica, request, Fencing.stamped(options, replica.term(), nodeId), "zero-fill").mapEmpty();
   }
 
   /**
@@ -157,12 +196,7 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    return peers.read(replica.nodeId(), replica.segmentName(), at, length).recover(DataTransfer::asTransferFailure);
-  }
-
-  private static <T> Future<T> asTransferFailure(Throwable failure) {
-    return Future.failedFuture(failure instanceof PeerFailure p ? new TransferException(p.code, p.getMessage())
-        : failure);
+    return fromPeer(replica, peers.read(replica.nodeId(), replica.segmentName(), at, length));
   }
 
   /**
@@ -193,20 +227,17 @@ public final class DataTransfer {
     });
   }
 
-  /** Prefers a memory replica in this node's segment, then the first memory replica; null if there is none. */
-  public ReplicaLocation choose(List<ReplicaLocation> replicas) {
-    ReplicaLocation firstMemory = null;
+  /** The memory replicas in the order a reader should try them: this node's first, then the others as listed. */
+  public List<ReplicaLocation> readOrder(List<ReplicaLocation> replicas) {
+    List<ReplicaLocation> out = new ArrayList<>(replicas.size());
     for (ReplicaLocation r : replicas) {
-      if (r.isMemory()) {
-        if (isLocal(r)) {
-          return r;
-        }
-        if (firstMemory == null) {
-          firstMemory = r;
-        }
+      if (r.isMemory() && isLocal(r)) {
+        out.add(0, r);
+      } else if (r.isMemory()) {
+        out.add(r);
       }
     }
-    return firstMemory;
+    return out;
   }
 
   private boolean isLocal(ReplicaLocation replica) {

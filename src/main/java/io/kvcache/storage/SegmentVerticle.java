@@ -1,6 +1,8 @@
 package io.kvcache.storage;
 
 import io.kvcache.bus.Addresses;
+import io.kvcache.bus.Fencing;
+import io.kvcache.bus.MasterCalls;
 import io.kvcache.proto.bus.Heartbeat;
 import io.kvcache.proto.bus.HeartbeatReply;
 import io.kvcache.proto.bus.MountSegment;
@@ -26,11 +28,18 @@ import java.util.logging.Logger;
  * {@code kv.segment.<nodeId>}, mounts the segment with the master (retrying until a master answers: a storage node may
  * start before the master), heart-beats with the session token the mount returned, mounts again when told to, and
  * drains then unmounts on shutdown. The segment itself is allocated and closed by {@link StorageRole}.
+ *
+ * <p>Failover: the master is whoever consumes the master's addresses now. Mounts and heartbeats use a short timeout
+ * (at most 1 s) and, while no master answers, are retried every {@value #RETRY_MS} ms rather than every heartbeat
+ * interval, so the node resumes heart-beating with a promoted master (which kept its session) within moments of the
+ * promotion. Every request carries the highest master term the node has seen and every answer of an older term is
+ * refused (see {@link StorageSession#admit}); so is a write granted under an older term.
  */
 public final class SegmentVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SegmentVerticle.class.getName());
   private static final RateLimitedLog FAILURES = RateLimitedLog.of(LOG, Level.FINE);
-  private static final long MOUNT_RETRY_MS = 500;
+  private static final long RETRY_MS = 100;
+  private static final long MASTER_TIMEOUT_MS = 1000;
 
   private final StorageOptions options;
   private final String segmentName;
@@ -38,6 +47,7 @@ public final class SegmentVerticle extends VerticleBase {
   private final StorageSession session;
   private final DramSegment segment;
   private final DeliveryOptions delivery;
+  private final MasterCalls master;
   private volatile boolean mounted;
   private boolean stopping;
   private String token = "";
@@ -45,13 +55,20 @@ public final class SegmentVerticle extends VerticleBase {
   private boolean heartbeatInFlight;
 
   public SegmentVerticle(StorageOptions options, String segmentName, String endpoint, StorageSession session,
-                         DramSegment segment, DeliveryOptions delivery) {
+                         DramSegment segment, DeliveryOptions delivery, MasterCalls master) {
     this.options = options;
     this.segmentName = segmentName;
     this.endpoint = endpoint;
     this.session = session;
     this.segment = segment;
-    this.delivery = delivery;
+    this.delivery = new DeliveryOptions(delivery)
+        .setSendTimeout(Math.min(MASTER_TIMEOUT_MS, delivery.getSendTimeout()));
+    this.master = master;
+  }
+
+  /** One attempt at the active master's mount address (the caller's own cadence asks again). */
+  private Future<Message<com.google.protobuf.Message>> toMaster(com.google.protobuf.Message body) {
+    return master.request(Addresses::mounts, body, delivery, 0, true);
   }
 
   /** Mounted with the master (always true for a node that contributes no segment). */
@@ -76,8 +93,9 @@ public final class SegmentVerticle extends VerticleBase {
         .setEndpoint(endpoint)
         .setSize(segment.size())
         .setOffload(options.takesOffloads())
+        .setToken(token) // the last session's: mounting again in the same session keeps the objects
         .build();
-    vertx.eventBus().<com.google.protobuf.Message>request(Addresses.MOUNTS, request, delivery)
+    toMaster(request)
         .onComplete(done -> {
           if (stopping) {
             return;
@@ -94,7 +112,7 @@ public final class SegmentVerticle extends VerticleBase {
           } else {
             String why = done.succeeded() ? ((SegmentReply) done.result().body()).getMessage() : done.cause().getMessage();
             LOG.fine("mount of " + segmentName + " not accepted yet (" + why + "); retrying");
-            vertx.setTimer(MOUNT_RETRY_MS, id -> mount());
+            vertx.setTimer(RETRY_MS, id -> mount());
           }
         });
   }
@@ -109,14 +127,17 @@ public final class SegmentVerticle extends VerticleBase {
     }
     heartbeatInFlight = true;
     Heartbeat beat = Heartbeat.newBuilder().setNodeId(session.nodeId()).setToken(token).build();
-    vertx.eventBus().<com.google.protobuf.Message>request(Addresses.MOUNTS, beat, delivery)
+    toMaster(beat)
         .onComplete(done -> {
           heartbeatInFlight = false;
           if (stopping) {
             return;
           }
-          if (done.succeeded()
-              && ((HeartbeatReply) done.result().body()).getStatus() == HeartbeatReply.Status.NEED_REMOUNT) {
+          if (done.failed()) {
+            vertx.setTimer(RETRY_MS, id -> heartbeat()); // no master right now (a failover?): ask again soon
+            return;
+          }
+          if (((HeartbeatReply) done.result().body()).getStatus() == HeartbeatReply.Status.NEED_REMOUNT) {
             LOG.warning("the master no longer knows this node: mounting segment " + segmentName + " again");
             mounted = false;
             session.lost();
@@ -137,7 +158,7 @@ public final class SegmentVerticle extends VerticleBase {
     UnmountSegment unmount = UnmountSegment.newBuilder().setName(segmentName).setNodeId(session.nodeId())
         .setToken(token).setGraceMs(grace).build();
     // Best effort: the master also unmounts us when we leave the cluster or stop heart-beating.
-    return vertx.eventBus().request(Addresses.MOUNTS, unmount, quick)
+    return master.request(Addresses::mounts, unmount, quick, 0, false)
         .transform(ignored -> {
           if (grace == 0) {
             return Future.<Void>succeededFuture();
@@ -153,9 +174,15 @@ public final class SegmentVerticle extends VerticleBase {
   private void onMessage(Message<com.google.protobuf.Message> msg) {
     try {
       switch (msg.body()) {
-        case SliceZero z -> DataTransfer.zeroed(vertx, segment, z.getOffset(), z.getLength()).onComplete(done ->
-            msg.reply(SliceDone.newBuilder().setCode(done.succeeded() ? ErrorCode.OK
-                : DataTransfer.codeOf(done.cause())).build()));
+        case SliceZero z -> {
+          if (!session.admit(Fencing.term(msg))) { // a zero-fill is a write: refused from a replaced master
+            msg.reply(SliceDone.newBuilder().setCode(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE).build());
+            return;
+          }
+          DataTransfer.zeroed(vertx, segment, z.getOffset(), z.getLength()).onComplete(done ->
+              msg.reply(SliceDone.newBuilder().setCode(done.succeeded() ? ErrorCode.OK
+                  : DataTransfer.codeOf(done.cause())).build()));
+        }
         default -> msg.fail(ErrorCode.INVALID_PARAMS_VALUE, "unexpected body " + msg.body().getClass().getSimpleName());
       }
     } catch (IndexOutOfBoundsException e) {

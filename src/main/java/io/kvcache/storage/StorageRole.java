@@ -1,11 +1,15 @@
 package io.kvcache.storage;
 
+import io.kvcache.bus.Departures;
+import io.kvcache.bus.MasterCalls;
+import io.kvcache.bus.MasterPresence;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.segment.DramSegment;
 import io.kvcache.ssd.SsdMeters;
 import io.kvcache.ssd.SsdNode;
 import io.kvcache.storage.peer.PeerDataServer;
 import io.kvcache.storage.peer.PeerDirectory;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -39,6 +43,8 @@ public final class StorageRole {
   /** Allocates the segment and opens the SSD, off the event loop. */
   public static Future<StorageRole> open(StorageOptions options, String segmentName, String nodeId, Vertx vertx,
                                          MeterRegistry meters) {
+    Counter staleRefused = Counter.builder("kvstore_master_stale_term_refused").tag("at", "storage")
+        .description("Messages refused because they carried an older master term").register(meters);
     return vertx.executeBlocking(() -> {
       DramSegment segment = options.segmentSize() == 0 ? null : new DramSegment(options.segmentSize());
       SsdNode ssd = null;
@@ -61,7 +67,7 @@ public final class StorageRole {
       if (ssd != null) {
         SsdMeters.bind(meters, ssd.uringStats(), ssd.store());
       }
-      return new StorageRole(options, segmentName, new StorageSession(nodeId), segment, ssd);
+      return new StorageRole(options, segmentName, new StorageSession(nodeId, staleRefused), segment, ssd);
     });
   }
 
@@ -72,12 +78,15 @@ public final class StorageRole {
    * {@code data}.
    */
   public Future<Void> deploy(Vertx vertx, String endpoint, DeliveryOptions delivery, Metadata metadata,
-                             DataTransfer data, PeerDirectory peers, String dataHost, int dataPort, int dataInstances) {
+                             DataTransfer data, MasterPresence presence, Departures departures, PeerDirectory peers,
+                             String dataHost, int dataPort, int dataInstances) {
     Future<?> serving = segment == null ? Future.succeededFuture()
-        : PeerDataServer.start(vertx, peers, session.nodeId(), dataHost, dataPort, dataInstances, segment, segmentName);
-    segmentVerticle = new SegmentVerticle(options, segmentName, endpoint, session, segment, delivery);
+        : PeerDataServer.start(vertx, peers, session.nodeId(), dataHost, dataPort, dataInstances, segment, segmentName,
+            session::admit);
+    MasterCalls master = new MasterCalls(vertx, presence, departures, session, session.nodeId());
+    segmentVerticle = new SegmentVerticle(options, segmentName, endpoint, session, segment, delivery, master);
     int ioThreads = ssd == null ? 0 : options.ssd().ioThreads();
-    worker = new TaskWorker(session, segment, ssd, ioThreads, metadata, data, delivery,
+    worker = new TaskWorker(session, segment, ssd, ioThreads, metadata, data, delivery, master,
         Math.min(options.heartbeatIntervalMs(), 200));
     Future<?> ssdDeployed = ssd == null ? Future.succeededFuture()
         : SsdIoVerticle.deploy(vertx, session.nodeId(), new SsdService(ssd.store(), ssd.engineName(), ssd.loads()),

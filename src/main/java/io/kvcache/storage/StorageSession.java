@@ -1,19 +1,29 @@
 package io.kvcache.storage;
 
+import io.micrometer.core.instrument.Counter;
+
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
- * A storage node's standing with the master: the session token its last mount returned (null while not mounted) and
- * whether the master takes offloads to its SSD. Written by the {@link SegmentVerticle} when it mounts or loses the
- * mount, read by the {@link TaskWorker} on every round.
+ * A storage node's standing with the master: the session token its last mount returned (null while not mounted),
+ * whether the master takes offloads to its SSD, and the highest master term the node has seen (from the master's
+ * answers and from the writes it serves). Written by the {@link SegmentVerticle} when it mounts or loses the mount, read
+ * by the {@link TaskWorker} on every round and by every write into the segment: a write granted under an older term
+ * than this node knows is refused and counted (its master has been replaced, and the region may belong to someone
+ * else now).
  *
- * <p>Thread-safe: volatile fields, each written by one thread.
+ * <p>Thread-safe: volatile fields, each written by one thread; the term is an atomic maximum.
  */
-public final class StorageSession {
+public final class StorageSession implements io.kvcache.bus.Terms {
   private final String nodeId;
+  private final Counter staleRefused;
+  private final AtomicLong term = new AtomicLong();
   private volatile String token;
   private volatile boolean offloadAccepted;
 
-  public StorageSession(String nodeId) {
+  public StorageSession(String nodeId, Counter staleRefused) {
     this.nodeId = nodeId;
+    this.staleRefused = staleRefused;
   }
 
   /** The Vert.x cluster node id: the master knows this node by it. */
@@ -27,6 +37,26 @@ public final class StorageSession {
 
   public boolean offloadAccepted() {
     return offloadAccepted;
+  }
+
+  /** The highest master term seen. */
+  @Override
+  public long term() {
+    return term.get();
+  }
+
+  /**
+   * Checks a term presented by a master answer or a write: false (refused and counted) if it is older than the
+   * highest seen; otherwise the highest seen becomes at least {@code presented}.
+   */
+  @Override
+  public boolean admit(long presented) {
+    if (presented < term.get()) {
+      staleRefused.increment();
+      return false;
+    }
+    term.accumulateAndGet(presented, Math::max);
+    return true;
   }
 
   void mounted(String token, boolean offloadAccepted) {

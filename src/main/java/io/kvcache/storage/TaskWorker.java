@@ -3,6 +3,7 @@ package io.kvcache.storage;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.kvcache.bus.Addresses;
+import io.kvcache.bus.MasterCalls;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.metadata.ObjectKey;
 import io.kvcache.metadata.ReplicationKind;
@@ -56,6 +57,7 @@ public final class TaskWorker extends VerticleBase {
   private final Metadata metadata;
   private final DataTransfer data;
   private final DeliveryOptions delivery;
+  private final MasterCalls master;
   private final long tickMs;
   private final long client = Tokens.random64(); // this worker's identity towards the shards for copies and moves
   private WorkerExecutor io;
@@ -67,7 +69,7 @@ public final class TaskWorker extends VerticleBase {
 
   /** @param segment this node's segment or null; @param ssd its SSD or null */
   public TaskWorker(StorageSession session, DramSegment segment, SsdNode ssd, int ssdIoThreads, Metadata metadata,
-                    DataTransfer data, DeliveryOptions delivery, long tickMs) {
+                    DataTransfer data, DeliveryOptions delivery, MasterCalls master, long tickMs) {
     this.session = session;
     this.segment = segment;
     this.ssd = ssd;
@@ -75,6 +77,7 @@ public final class TaskWorker extends VerticleBase {
     this.metadata = metadata;
     this.data = data;
     this.delivery = delivery;
+    this.master = master;
     this.tickMs = tickMs;
   }
 
@@ -256,7 +259,8 @@ public final class TaskWorker extends VerticleBase {
         });
   }
 
+  /** A request to the master's task board (one attempt: the next tick asks again). */
   private Future<Message> request(Message body) {
-    return vertx.eventBus().<Message>request(Addresses.TASKS, body, delivery).map(m -> m.body());
+    return master.<Message>request(Addresses::tasks, body, delivery, 0, false).map(m -> m.body());
   }
 }

@@ -34,4 +34,16 @@ class NodeLivenessTest {
     assertFalse(liveness.authentic("a", first), "a re-mount invalidates the old token");
     assertTrue(liveness.authentic("a", second));
   }
+
+  @Test
+  void restartingEveryTtlForgivesSilenceBeforeItAndKeepsTheTokens() {
+    NodeLiveness liveness = new NodeLiveness(3_000);
+    liveness.adopt("a", "token-a", 0); // restored by a promoted master that nodes cannot reach yet
+    liveness.adopt("b", "token-b", 0);
+    liveness.restartAll(4_000); // its address is registered only now
+    assertEquals(List.of(), liveness.expire(6_999), "silent only since the restart");
+    assertTrue(liveness.heartbeat("a", "token-a", 6_999), "the adopted token still works");
+    assertEquals(List.of("b"), liveness.expire(7_001));
+    assertTrue(liveness.isAlive("a"));
+  }
 }

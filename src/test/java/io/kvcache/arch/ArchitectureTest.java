@@ -17,7 +17,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  */
 @AnalyzeClasses(packages = "io.kvcache", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
-  static final String[] DOMAIN = {"io.kvcache.alloc..", "io.kvcache.replica..", "io.kvcache.tasks..",
+  static final String[] DOMAIN = {"io.kvcache.alloc..", "io.kvcache.replica..", "io.kvcache.tasks..", "io.kvcache.ha..",
       "io.kvcache.segment..", "io.kvcache.ssd..", "io.kvcache.util.."};
 
   @ArchTest

@@ -50,7 +50,7 @@ class ClientCausedLogTest {
     MetaKeys unknownOp = MetaKeys.newBuilder().setOpValue(99).build();
     long start = System.nanoTime();
     for (int i = 0; i < 200; i++) {
-      Throwable failure = TestNodes.await(node.vertx().eventBus().request(Addresses.METADATA, unknownOp)
+      Throwable failure = TestNodes.await(node.vertx().eventBus().request(Addresses.metadata(node.nodeId()), unknownOp)
           .transform(ar -> Future.succeededFuture(ar.cause())));
       assertInstanceOf(ReplyException.class, failure);
       assertEquals(ErrorCode.INVALID_PARAMS_VALUE, ((ReplyException) failure).failureCode());

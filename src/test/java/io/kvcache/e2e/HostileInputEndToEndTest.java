@@ -2,14 +2,13 @@ package io.kvcache.e2e;
 
 import com.google.protobuf.ByteString;
 import io.kvcache.app.Node;
-import io.kvcache.bus.RemoteMetadata;
+import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.v1.*;
 import io.kvcache.replica.BulkRemoval;
 import io.kvcache.testing.Await;
 import io.kvcache.testing.TestNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,7 +186,7 @@ class HostileInputEndToEndTest {
   void namespacesThatAreNotUnicodeAreRefusedLocallyAndOverTheBus() {
     // Binary protobuf cannot carry an unpaired surrogate (it is sent as '?'), JSON can: call the metadata API itself.
     String lone = "ns-\uD800";
-    RemoteMetadata remote = new RemoteMetadata(b.vertx(), new DeliveryOptions().setSendTimeout(10_000));
+    Metadata remote = b.remoteMetadata();
     for (var metadata : List.of(a.master().metadata(), remote)) {
       BulkRemoval all = await(metadata.removeAll(lone, false, true));
       assertEquals(ErrorCode.INVALID_PARAMS, all.code());

@@ -236,8 +236,9 @@ class OffloadEndToEndTest {
     assertEquals(b, await(client.get(GetRequest.newBuilder().setKey("survivor-b").build())).getValue());
   }
 
-  private static Message request(Vertx vertx, Message body) {
-    return requestTo(vertx, Addresses.TASKS, body);
+  /** A request to the task board of the master, which runs on this test's one node. */
+  private Message request(Vertx vertx, Message body) {
+    return requestTo(vertx, Addresses.tasks(node.nodeId()), body);
   }
 
   private static Message requestTo(Vertx vertx, String address, Message body) {

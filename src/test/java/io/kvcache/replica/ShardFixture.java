@@ -19,10 +19,15 @@ final class ShardFixture {
   final ShardShared shared;
 
   ShardFixture(ShardSettings settings, String strategy, long... segmentSizes) {
+    this(ShardJournal.NONE, settings, strategy, segmentSizes);
+  }
+
+  ShardFixture(ShardJournal journal, ShardSettings settings, String strategy, long... segmentSizes) {
     for (int i = 0; i < segmentSizes.length; i++) {
       segments.mount("seg-" + i, "node-" + i, "127.0.0.1:" + (50051 + i), segmentSizes[i]);
     }
-    shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock);
+    shared = ShardShared.of(settings, segments, new ReplicaMetrics(meters), clock, OffloadSettings.DISABLED,
+        OffloadSink.NONE, journal);
     shard = new Shard(0, shared, AllocationStrategies.create(strategy, 42));
   }
 

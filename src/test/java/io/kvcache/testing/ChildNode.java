@@ -27,8 +27,13 @@ public final class ChildNode implements AutoCloseable {
     this.process = process;
   }
 
-  /** Starts the node and waits until it prints its ready line. */
+  /** Starts the node (512 MiB of heap) and waits until it prints its ready line. */
   public static ChildNode start(JsonObject config, Path dir) throws IOException {
+    return start(config, dir, "512m");
+  }
+
+  /** Starts the node with {@code heap} as -Xmx (benchmarks give it what a node started by ./kvstore gets). */
+  public static ChildNode start(JsonObject config, Path dir, String heap) throws IOException {
     Files.createDirectories(dir);
     Path configFile = dir.resolve(config.getString("node_name") + ".json");
     Files.writeString(configFile, config.encodePrettily());
@@ -39,7 +44,7 @@ public final class ChildNode implements AutoCloseable {
         command.add(arg);
       }
     }
-    command.add("-Xmx512m");
+    command.add("-Xmx" + heap);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.kvcache.app.Main");

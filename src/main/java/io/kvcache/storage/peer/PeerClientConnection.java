@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PeerClientConnection extends ByteToMessageDecoder {
   /** A request sent (or queued) and not yet answered. */
-  private record Pending(int id, byte op, long offset, long length, Promise<ByteBuf> read, Promise<Void> written,
+  private record Pending(int id, byte op, long offset, long length, long term, Promise<ByteBuf> read, Promise<Void> written,
                          long sentAtMs, ByteBuf payload) {
     void fail(ErrorCode code, String why) {
       PeerFailure failure = new PeerFailure(code, why);
@@ -64,12 +64,12 @@ final class PeerClientConnection extends ByteToMessageDecoder {
   }
 
   void read(long offset, int length, Promise<ByteBuf> promise, long nowMs) {
-    send(new Pending(nextId++, PeerWire.READ, offset, length, promise, null, nowMs, null));
+    send(new Pending(nextId++, PeerWire.READ, offset, length, 0, promise, null, nowMs, null));
   }
 
-  /** Takes ownership of {@code payload}. */
-  void write(long offset, ByteBuf payload, Promise<Void> promise, long nowMs) {
-    send(new Pending(nextId++, PeerWire.WRITE, offset, payload.readableBytes(), null, promise, nowMs, payload));
+  /** Takes ownership of {@code payload}; {@code term} is the fencing term of the master that granted the replica. */
+  void write(long offset, long term, ByteBuf payload, Promise<Void> promise, long nowMs) {
+    send(new Pending(nextId++, PeerWire.WRITE, offset, payload.readableBytes(), term, null, promise, nowMs, payload));
   }
 
   private void send(Pending p) {
@@ -88,7 +88,7 @@ final class PeerClientConnection extends ByteToMessageDecoder {
 
   private void writeRequest(Pending p) {
     ByteBuf header = ctx.alloc().directBuffer(PeerWire.REQUEST_HEADER_BYTES);
-    header.writeByte(p.op()).writeInt(p.id()).writeLong(p.offset()).writeLong(p.length());
+    header.writeByte(p.op()).writeInt(p.id()).writeLong(p.offset()).writeLong(p.length()).writeLong(p.term());
     ctx.write(header);
     if (p.payload() != null) {
       ctx.write(p.payload().retain()); // released by Netty once written; ours is released with the reply

@@ -50,8 +50,11 @@ public final class PeerDataClient {
     return promise.future();
   }
 
-  /** Writes {@code payload} at {@code offset} of the segment; takes ownership of the buffer. */
-  public Future<Void> write(String nodeId, String segmentName, long offset, ByteBuf payload) {
+  /**
+   * Writes {@code payload} at {@code offset} of the segment; takes ownership of the buffer. {@code term}: the fencing
+   * term of the master that granted the replica (the peer refuses a write of a replaced master).
+   */
+  public Future<Void> write(String nodeId, String segmentName, long offset, long term, ByteBuf payload) {
     ContextInternal caller = vertx.getOrCreateContext();
     Promise<Void> promise = caller.promise();
     connection(caller, nodeId, segmentName).onComplete(ar -> {
@@ -59,7 +62,7 @@ public final class PeerDataClient {
         payload.release();
         promise.fail(ar.cause());
       } else {
-        onLoop(ar.result(), () -> ar.result().write(offset, payload, promise, nowMs()));
+        onLoop(ar.result(), () -> ar.result().write(offset, term, payload, promise, nowMs()));
       }
     });
     return promise.future();

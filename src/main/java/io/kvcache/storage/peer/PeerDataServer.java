@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * This node's side of node-to-node transfer: {@link PeerDataVerticle}s serving its segment, and its endpoint (with a
@@ -29,9 +30,11 @@ public final class PeerDataServer {
 
   /**
    * Listens on {@code host:port} (0: any free port) with {@code instances} verticles and publishes the endpoint.
+   * {@code admitsTerm} says whether a write granted by the master of a given term may land.
    */
   public static Future<PeerDataServer> start(Vertx vertx, PeerDirectory directory, String nodeId, String host,
-                                             int port, int instances, DramSegment segment, String segmentName) {
+                                             int port, int instances, DramSegment segment, String segmentName,
+                                             LongPredicate admitsTerm) {
     byte[] secret = PeerAuth.randomBytes(PeerAuth.SECRET_BYTES);
     // Vert.x: servers of one Vert.x instance given the same negative port share one free port, so this must not be the
     // gateway's -1 (its connections would be handed to gRPC servers and the other way round).
@@ -39,7 +42,7 @@ public final class PeerDataServer {
     List<PeerDataVerticle> verticles = new ArrayList<>();
     List<Future<String>> deployed = new ArrayList<>();
     for (int i = 0; i < Math.max(1, instances); i++) {
-      PeerDataVerticle v = new PeerDataVerticle(host, listenPort, segment, segmentName, secret);
+      PeerDataVerticle v = new PeerDataVerticle(host, listenPort, segment, segmentName, secret, admitsTerm);
       verticles.add(v);
       deployed.add(vertx.deployVerticle(v));
     }

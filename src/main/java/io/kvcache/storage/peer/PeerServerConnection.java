@@ -11,6 +11,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,6 +34,7 @@ final class PeerServerConnection extends ByteToMessageDecoder {
   private final DramSegment segment;
   private final String segmentName;
   private final byte[] secret;
+  private final LongPredicate admitsTerm;
   private final byte[] nonce = PeerAuth.randomBytes(PeerWire.NONCE_BYTES);
   private State state = State.AUTH;
   private ScheduledFuture<?> authTimer;
@@ -42,10 +44,12 @@ final class PeerServerConnection extends ByteToMessageDecoder {
   private long writeLeft;
   private ErrorCode writeCode;
 
-  PeerServerConnection(DramSegment segment, String segmentName, byte[] secret) {
+  /** @param admitsTerm whether a write granted by the master of this term may land (false: a replaced master's) */
+  PeerServerConnection(DramSegment segment, String segmentName, byte[] secret, LongPredicate admitsTerm) {
     this.segment = segment;
     this.segmentName = segmentName;
     this.secret = secret;
+    this.admitsTerm = admitsTerm;
     // Received buffers are appended, never merged by copying: a WRITE's bytes are copied once, into the segment.
     setCumulator(COMPOSITE_CUMULATOR);
   }
@@ -108,6 +112,7 @@ final class PeerServerConnection extends ByteToMessageDecoder {
     int id = in.readInt();
     long offset = in.readLong();
     long length = in.readLong();
+    long term = in.readLong();
     boolean inSegment = offset >= 0 && length >= 0 && offset <= segment.size() - length;
     if (op == PeerWire.WRITE) {
       if (length < 0) { // the end of the payload cannot be found
@@ -118,7 +123,8 @@ final class PeerServerConnection extends ByteToMessageDecoder {
       writeAt = offset;
       writeLeft = length;
       // A payload that cannot be placed is received and dropped as it arrives (nothing is held for it), then refused.
-      writeCode = inSegment ? ErrorCode.OK : ErrorCode.INVALID_PARAMS;
+      writeCode = !inSegment ? ErrorCode.INVALID_PARAMS
+          : admitsTerm.test(term) ? ErrorCode.OK : ErrorCode.UNAVAILABLE_IN_CURRENT_MODE; // its region may be reused
       state = State.WRITE_PAYLOAD;
       if (length == 0) {
         finishWrite(ctx);

@@ -8,13 +8,14 @@ package io.kvcache.storage.peer;
  * server → client, on connect:  HELLO    magic u32 | nonce[32]
  * client → server, once:        AUTH     magic u32 | name length u16 | segment name (UTF-8) | proof[32]
  *                                         proof = HMAC-SHA256(server's secret, magic | nonce | segment name)
- * client → server:              REQUEST  op u8 | id u32 | offset i64 | length i64 | (WRITE: length bytes)
+ * client → server:              REQUEST  op u8 | id u32 | offset i64 | length i64 | term i64 | (WRITE: length bytes)
  * server → client, in order:    REPLY    id u32 | code i32 | length i64 | (READ answered OK: length bytes)
  * </pre>
  *
  * A connection is bound to one segment of the server's node; until AUTH has been verified the server accepts nothing
  * else, and a wrong proof closes the connection. Offsets are bytes into the segment; {@code code} is an
- * {@code ErrorCode} number (0 = OK).
+ * {@code ErrorCode} number (0 = OK). {@code term} is the fencing term of the master that granted a WRITE's replica: the
+ * server refuses a write from a master older than the newest it knows (UNAVAILABLE_IN_CURRENT_MODE); READs send 0.
  */
 final class PeerWire {
   private PeerWire() {}
@@ -29,7 +30,7 @@ final class PeerWire {
 
   static final byte READ = 1;
   static final byte WRITE = 2;
-  static final int REQUEST_HEADER_BYTES = 1 + 4 + 8 + 8;
+  static final int REQUEST_HEADER_BYTES = 1 + 4 + 8 + 8 + 8;
   static final int REPLY_HEADER_BYTES = 4 + 4 + 8;
 
   /** Largest single read: what one buffer can hold. */

@@ -32,6 +32,7 @@ class PeerDataTest {
   private static final int SEGMENT_BYTES = 8 << 20;
   private static final String NODE = "node-b";
   private static final String SEGMENT = "node-b";
+  private static final long CURRENT_TERM = 3;
 
   private Vertx vertx;
   private DramSegment segment;
@@ -43,7 +44,8 @@ class PeerDataTest {
     vertx = Vertx.vertx();
     segment = new DramSegment(SEGMENT_BYTES);
     PeerDirectory directory = new PeerDirectory(vertx);
-    server = TestNodes.await(PeerDataServer.start(vertx, directory, NODE, "127.0.0.1", 0, 2, segment, SEGMENT));
+    server = TestNodes.await(PeerDataServer.start(vertx, directory, NODE, "127.0.0.1", 0, 2, segment, SEGMENT,
+        term -> term >= CURRENT_TERM));
     client = new PeerDataClient(vertx, directory, 10_000);
   }
 
@@ -72,7 +74,7 @@ class PeerDataTest {
   @Test
   void writesLandInTheSegmentAndReadsReturnThemByteExact() {
     byte[] value = random(1, 3 << 20);
-    TestNodes.await(client.write(NODE, SEGMENT, 4096, Unpooled.wrappedBuffer(value)));
+    TestNodes.await(client.write(NODE, SEGMENT, 4096, CURRENT_TERM, Unpooled.wrappedBuffer(value)));
     assertArrayEquals(value, segment.read(4096, value.length), "the segment holds what was written");
     assertArrayEquals(value, read(4096, value.length));
 
@@ -102,12 +104,20 @@ class PeerDataTest {
 
     // A write that cannot be placed is refused and no byte of it lands; the connection goes on serving.
     PeerFailure outside = assertThrows(PeerFailure.class, () -> TestNodes.await(
-        client.write(NODE, SEGMENT, SEGMENT_BYTES - 100, Unpooled.wrappedBuffer(random(2, 200)))));
+        client.write(NODE, SEGMENT, SEGMENT_BYTES - 100, CURRENT_TERM, Unpooled.wrappedBuffer(random(2, 200)))));
     assertEquals(ErrorCode.INVALID_PARAMS, outside.code);
     assertArrayEquals(new byte[100], segment.read(SEGMENT_BYTES - 100, 100));
     byte[] after = random(3, 1000);
-    TestNodes.await(client.write(NODE, SEGMENT, 0, Unpooled.wrappedBuffer(after)));
+    TestNodes.await(client.write(NODE, SEGMENT, 0, CURRENT_TERM, Unpooled.wrappedBuffer(after)));
     assertArrayEquals(after, read(0, after.length));
+  }
+
+  @Test
+  void aWriteGrantedByAReplacedMasterIsRefusedAndLandsNowhere() {
+    PeerFailure fenced = assertThrows(PeerFailure.class, () -> TestNodes.await(
+        client.write(NODE, SEGMENT, 8192, CURRENT_TERM - 1, Unpooled.wrappedBuffer(random(10, 3000)))));
+    assertEquals(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE, fenced.code);
+    assertArrayEquals(new byte[3000], segment.read(8192, 3000));
   }
 
   @Test
@@ -146,6 +156,7 @@ class PeerDataTest {
       out.writeInt(id);
       out.writeLong(offset);
       out.writeLong(payload.length);
+      out.writeLong(CURRENT_TERM);
       out.write(payload);
       out.flush();
     }
@@ -155,6 +166,7 @@ class PeerDataTest {
       out.writeInt(id);
       out.writeLong(offset);
       out.writeLong(length);
+      out.writeLong(0);
       out.flush();
     }
 
