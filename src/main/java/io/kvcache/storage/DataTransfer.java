@@ -111,6 +111,8 @@ public final class DataTransfer {
       try {
         local.write(at, data.asReadOnlyByteBufferList()); // no flattening of a value received in pieces
         return Future.succeededFuture();
+      } catch (InternalError fault) { // the source was a client's shared file that shrank under its mapping
+        return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, "memory fault reading the value"));
       } catch (IndexOutOfBoundsException e) {
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
       } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
