@@ -35,6 +35,28 @@ def own_cpu():
     return times.user, times.system
 
 
+def steps_until(deadline, step):
+    """Calls step(0), step(1), ... until the monotonic clock passes ``deadline``; returns how many calls ran."""
+    n = 0
+    while time.monotonic() < deadline:
+        step(n)
+        n += 1
+    return n
+
+
+def timed_phase(phase, index, step, bytes_per_step, args, barrier, start_at, results):
+    """Waits for every client and the parent's start time, runs ``step`` for args.seconds and reports the bytes moved,
+    the end time and this process's user and system CPU seconds."""
+    barrier.wait()
+    barrier.wait()  # the parent has set start_at
+    while time.monotonic() < start_at.value:
+        time.sleep(0.0005)
+    cpu = own_cpu()
+    n = steps_until(start_at.value + args.seconds, step)
+    after = own_cpu()
+    results.put((phase, index, n * bytes_per_step, time.monotonic(), after[0] - cpu[0], after[1] - cpu[1]))
+
+
 def keys_of(client_index, size, slot, batch):
     return ["py%d-%d-s%d-%d" % (client_index, size, slot, i) for i in range(batch)]
 
@@ -67,23 +89,8 @@ def store_client(index, args, barrier, start_at, results):
             put(n)
             get(n)
         for phase, step in (("put", put), ("get", get)):
-            warm_until = time.monotonic() + args.warmup  # the node's JIT compiles this phase's path
-            n = 0
-            while time.monotonic() < warm_until:
-                step(n)
-                n += 1
-            barrier.wait()
-            barrier.wait()  # the parent has set start_at
-            while time.monotonic() < start_at.value:
-                time.sleep(0.0005)
-            deadline = start_at.value + args.seconds
-            cpu = own_cpu()
-            n = 0
-            while time.monotonic() < deadline:
-                step(n)
-                n += 1
-            after = own_cpu()
-            results.put((phase, index, n * size * batch, time.monotonic(), after[0] - cpu[0], after[1] - cpu[1]))
+            steps_until(time.monotonic() + args.warmup, step)  # untimed: the node's JIT compiles this phase's path
+            timed_phase(phase, index, step, size * batch, args, barrier, start_at, results)
         client.batch_remove([k for keys in slots for k in keys], force=True)
 
 
@@ -93,21 +100,14 @@ def memcpy_client(index, args, barrier, start_at, results):
     block = args.size * args.batch
     source = numpy.frombuffer(os.urandom(block * SLOTS), dtype=numpy.uint8)
     target = numpy.empty(block, dtype=numpy.uint8)
-    for n in range(SLOTS):
-        numpy.copyto(target, source[n * block:(n + 1) * block])
-    barrier.wait()
-    barrier.wait()
-    while time.monotonic() < start_at.value:
-        time.sleep(0.0005)
-    deadline = start_at.value + args.seconds
-    cpu = own_cpu()
-    n = 0
-    while time.monotonic() < deadline:
+
+    def copy(n):
         slot = n % SLOTS
         numpy.copyto(target, source[slot * block:(slot + 1) * block])
-        n += 1
-    after = own_cpu()
-    results.put(("memcpy", index, n * block, time.monotonic(), after[0] - cpu[0], after[1] - cpu[1]))
+
+    for n in range(SLOTS):  # every page touched
+        copy(n)
+    timed_phase("memcpy", index, copy, block, args, barrier, start_at, results)
 
 
 def main():
