@@ -61,6 +61,8 @@ public final class ConfigSchema {
       0, 0, null, "host:port of the Hazelcast members to join (TCP-IP join; multicast is off)");
   public static final ConfigKey CLUSTER_BUS_PORT = num("cluster_bus_port", Kind.INT, 0, 0, 65535,
       "Event-bus TCP port between nodes (0: any free port)");
+  public static final ConfigKey CLUSTER_DATA_PORT = num("cluster_data_port", Kind.INT, 0, 0, 65535,
+      "TCP port a storage node serves its segment's bytes to the other nodes on (0: any free port)");
   public static final ConfigKey CLUSTER_HEARTBEAT_TIMEOUT_MS = num("cluster_heartbeat_timeout_ms", Kind.LONG, 5000,
       1000, 600_000, "Hazelcast drops a member silent this long (whole seconds)");
   public static final ConfigKey CLUSTER_QUORUM = num("cluster_quorum", Kind.INT, 1, 1, 1024,

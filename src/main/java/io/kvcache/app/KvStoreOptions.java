@@ -51,7 +51,7 @@ public record KvStoreOptions(NodeOptions node, ClusterOptions cluster, GatewayOp
     @SuppressWarnings("unchecked") List<String> members = (List<String>) v.get(CLUSTER_MEMBERS.name());
     ClusterOptions cluster = new ClusterOptions(s(v, CLUSTER_NAME), s(v, CLUSTER_HOST), i(v, CLUSTER_PORT), members,
         i(v, CLUSTER_BUS_PORT), l(v, CLUSTER_HEARTBEAT_TIMEOUT_MS), l(v, REQUEST_TIMEOUT_MS), i(v, CLUSTER_QUORUM),
-        l(v, MASTER_LEASE_MS), l(v, MASTER_FAILOVER_WAIT_MS));
+        l(v, MASTER_LEASE_MS), l(v, MASTER_FAILOVER_WAIT_MS), i(v, CLUSTER_DATA_PORT));
     String uds = s(v, GRPC_UDS_PATH);
     GatewayOptions gateway = new GatewayOptions(s(v, GRPC_HOST), i(v, GRPC_PORT), i(v, GATEWAY_INSTANCES),
         l(v, MAX_VALUE_SIZE), i(v, MAX_KEY_SIZE), i(v, MAX_BATCH_SIZE), i(v, PUT_FULL_RETRIES), b(v, PROMOTION_ON_HIT),

@@ -10,6 +10,8 @@ import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.cluster.LeaseStore;
 import io.kvcache.gateway.GatewayVerticle;
 import io.kvcache.gateway.grpc.BufferBudget;
+import io.kvcache.gateway.grpc.ReplyBacklog;
+import io.kvcache.gateway.grpc.TransportAccounts;
 import io.kvcache.master.HaMetrics;
 import io.kvcache.master.MasterRole;
 import io.kvcache.master.MasterSupervisor;
@@ -19,6 +21,8 @@ import io.kvcache.metadata.RefusingMetadata;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.replica.MillisClock;
 import io.kvcache.storage.DataTransfer;
+import io.kvcache.storage.peer.PeerDataClient;
+import io.kvcache.storage.peer.PeerDirectory;
 import io.kvcache.storage.StorageRole;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -99,6 +103,7 @@ public final class Node {
     final MasterPresence presence;
     MasterSupervisor master;
     StorageRole storage;
+    final PeerDirectory peers;
     Metadata remote;
     final List<GatewayVerticle> gateways = new ArrayList<>();
 
@@ -112,6 +117,7 @@ public final class Node {
           options.cluster().quorum());
       this.departures = new Departures(membership::isMember);
       this.delivery = new DeliveryOptions().setSendTimeout(options.cluster().requestTimeoutMs());
+      this.peers = new PeerDirectory(vertx);
       long leaseMs = options.master().leaseMs();
       this.lease = new LeaseStore(clustered.clusterManager().getHazelcastInstance(), leaseMs, 2 * leaseMs);
       this.presence = new MasterPresence(vertx, HaMetrics.staleTermRefused(meters, "gateway"), lease::read,
@@ -139,14 +145,18 @@ public final class Node {
               Metadata local = supervisor != null && supervisor.serving() ? supervisor.metadata() : null;
               return local != null ? local : remote;
             });
+            // Its connections live on this Vert.x instance's event loops and close with it.
+            PeerDataClient peerData = new PeerDataClient(vertx, peers, options.cluster().requestTimeoutMs());
             DataTransfer data = new DataTransfer(vertx, delivery, nodeId, options.node().name(),
-                storage == null ? null : storage.segment(), storage == null ? null : storage.session(), departures);
+                storage == null ? null : storage.segment(), storage == null ? null : storage.session(), departures,
+                peerData);
             BooleanSupplier masterKnown = () -> (supervisor != null && supervisor.serving()) || presence.known();
             // Gateways bind before the segment mounts, so the segment is announced with the gateway's real port.
             Future<?> gatewaysUp = options.has(Role.GATEWAY) ? deployGateways(metadata, data, masterKnown)
                 : Future.succeededFuture();
             return gatewaysUp.compose(ignored -> storage == null ? Future.succeededFuture()
-                : storage.deploy(vertx, endpoint(), delivery, metadata, data, presence, departures));
+                : storage.deploy(vertx, endpoint(), delivery, metadata, data, presence, departures, peers,
+                    options.cluster().host(), options.cluster().dataPort(), Math.max(1, options.node().eventLoops())));
           })
           .compose(ignored -> {
             AdminHttpVerticle admin = new AdminHttpVerticle(options.node().name(), options.node().metricsHost(),
@@ -185,6 +195,11 @@ public final class Node {
       Gauge.builder("kvstore_gateway_request_bytes_held", nodeBudget, BufferBudget::heldBytes)
           .description("Request bytes received by gRPC connections and not yet processed (capped per connection and node)")
           .register(meters);
+      ReplyBacklog replies = new ReplyBacklog();
+      Gauge.builder("kvstore_gateway_reply_bytes_queued", replies, ReplyBacklog::bytes)
+          .description("Reply bytes handed to HTTP/2 and not yet written (waiting for a client's flow-control window)")
+          .register(meters);
+      TransportAccounts transportAccounts = new TransportAccounts(nodeBudget, replies);
       AtomicLong registeredBuffers = new AtomicLong();
       Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
           .description("Shared-memory buffers same-host clients have registered (mapped into this node)")
@@ -204,7 +219,7 @@ public final class Node {
         for (int i = 0; i < instances; i++) {
           GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
               options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown,
-              nodeBudget, registeredBuffers);
+              transportAccounts, registeredBuffers);
           gateways.add(gateway);
           deployed.add(vertx.deployVerticle(gateway));
         }

@@ -18,6 +18,7 @@ import io.kvcache.proto.v1.UnregisterBufferReply;
 import io.kvcache.proto.v1.UnregisterBufferRequest;
 import io.kvcache.replica.KeyCodec;
 import io.kvcache.storage.DataTransfer;
+import io.kvcache.storage.DataTransfer.TransferException;
 import io.kvcache.util.Result;
 import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
@@ -30,11 +31,13 @@ import java.util.List;
 
 /**
  * The same-host data path: RegisterBuffer / UnregisterBuffer ({@link SharedBuffers}) and BatchPutFrom / BatchGetInto,
- * which copy values between a client's registered buffer and the segments directly (a local segment by one memory copy)
- * — no value byte travels in a message. Every range is checked before any arithmetic or copy: {@code offset >= 0},
- * {@code length >= 0} (at least 1 for a put), {@code length <= max_value_size}, {@code offset <= size - length}; a bad
- * range is INVALID_PARAMS for its key and nothing is written anywhere. An id that is not a buffer of the calling
- * connection (unknown, another connection's, unregistered) is ILLEGAL_CLIENT for every key.
+ * which copy values between a client's registered buffer and the segments directly (a local segment by one memory copy,
+ * another node's through the node-to-node read) — no value byte travels in a message. Every range is checked by
+ * {@link RangeCheck} before any arithmetic or copy; a bad range is INVALID_PARAMS for its key and nothing is written
+ * anywhere. An id that is not a buffer of the calling connection (unknown, another connection's, unregistered) is
+ * ILLEGAL_CLIENT for every key. The buffer is held from the check to the end of the last copy, whatever fails on the
+ * way, so an unregistration or a closing connection unmaps it only after that. A client that shrinks its file under a
+ * registration makes the copies fault; they fail their key (TRANSFER_FAIL) and nothing else.
  *
  * <p>Not thread-safe: one per gateway verticle.
  */
@@ -71,21 +74,17 @@ final class SameHostHandlers {
         .setCode(buffers.unregister(call.connection(), r.getBufferId())).build());
   }
 
-  /** Why an item's range cannot be used, or null. {@code minLength} is 1 for puts (a value is never empty), 0 for gets. */
-  private String badRange(BufferRange item, long bufferSize, long minLength) {
-    long offset = item.getOffset();
-    long length = item.getLength();
-    if (offset < 0 || length < minLength || length > options.maxValueSize() || offset > bufferSize - length) {
-      return "range [" + offset + ", +" + length + ") does not fit a buffer of " + bufferSize + " bytes";
-    }
-    return null;
-  }
-
   private void checkBatch(int items) {
     if (items > options.maxBatchSize()) {
       throw new StatusException(GrpcStatus.INVALID_ARGUMENT,
           "batch of " + items + " keys exceeds max_batch_size " + options.maxBatchSize());
     }
+  }
+
+  /** Whether the item's key and range are usable ({@code minLength}: 1 for puts, 0 for gets). */
+  private boolean valid(String namespace, BufferRange item, long bufferSize, long minLength) {
+    return KeyCodec.validate(namespace, item.getKey(), options.maxKeySize()) == null
+        && RangeCheck.fits(item.getOffset(), item.getLength(), minLength, options.maxValueSize(), bufferSize);
   }
 
   Future<BatchPutFromReply> batchPutFrom(CallContext call, BatchPutFromRequest r) {
@@ -94,16 +93,26 @@ final class SameHostHandlers {
     Result<SharedBuffer> acquired = buffers.acquire(call.connection(), r.getBufferId());
     if (!acquired.isOk()) {
       Arrays.fill(codes, acquired.code());
-      return Future.succeededFuture(putReply("batch_put_from", codes));
+      return Future.succeededFuture(putReply(codes, 0));
     }
     SharedBuffer buffer = acquired.value();
+    Future<BatchPutFromReply> reply;
+    try {
+      reply = putFrom(call, r, buffer, codes);
+    } catch (RuntimeException e) {
+      reply = Future.failedFuture(e);
+    }
+    return reply.andThen(ignored -> buffer.release());
+  }
+
+  private Future<BatchPutFromReply> putFrom(CallContext call, BatchPutFromRequest r, SharedBuffer buffer,
+                                            ErrorCode[] codes) {
     List<ObjectKey> keys = new ArrayList<>();
     List<ByteString> values = new ArrayList<>();
     List<Integer> at = new ArrayList<>();
     for (int i = 0; i < codes.length; i++) {
       BufferRange item = r.getItems(i);
-      if (KeyCodec.validate(r.getNamespace(), item.getKey(), options.maxKeySize()) != null
-          || badRange(item, buffer.size(), 1) != null) {
+      if (!valid(r.getNamespace(), item, buffer.size(), 1)) {
         codes[i] = ErrorCode.INVALID_PARAMS;
         continue;
       }
@@ -113,28 +122,26 @@ final class SameHostHandlers {
           .asByteBuffer()));
       at.add(i);
     }
-    Future<ErrorCode[]> stored = keys.isEmpty() ? Future.succeededFuture(new ErrorCode[0])
-        : puts.put(call.client(), keys, values, r.getConfig());
-    return stored.transform(ar -> {
-      buffer.release();
-      for (int j = 0; j < at.size(); j++) {
-        codes[at.get(j)] = ar.succeeded() ? ar.result()[j] : ErrorCode.INTERNAL_ERROR;
-      }
+    if (keys.isEmpty()) {
+      return Future.succeededFuture(putReply(codes, 0));
+    }
+    return puts.put(call.client(), keys, values, r.getConfig()).map(stored -> {
       long bytes = 0;
       for (int j = 0; j < at.size(); j++) {
-        bytes += codes[at.get(j)] == ErrorCode.OK ? values.get(j).size() : 0;
+        codes[at.get(j)] = stored[j];
+        bytes += stored[j] == ErrorCode.OK ? values.get(j).size() : 0;
       }
-      metrics.bytesIn.increment(bytes);
-      return Future.succeededFuture(putReply("batch_put_from", codes));
+      return putReply(codes, bytes);
     });
   }
 
-  private BatchPutFromReply putReply(String op, ErrorCode[] codes) {
+  private BatchPutFromReply putReply(ErrorCode[] codes, long bytes) {
     int stored = 0;
     for (ErrorCode c : codes) {
       stored += c == ErrorCode.OK ? 1 : 0;
     }
-    metrics.record(op, codes.length, codes.length - stored);
+    metrics.record("batch_put_from", codes.length, codes.length - stored);
+    metrics.bytesIn.increment(bytes);
     return BatchPutFromReply.newBuilder().addAllCodes(List.of(codes)).setStored(stored).build();
   }
 
@@ -148,23 +155,31 @@ final class SameHostHandlers {
       return Future.succeededFuture(getReply(codes, lengths, 0));
     }
     SharedBuffer buffer = acquired.value();
+    Future<BatchGetIntoReply> reply;
+    try {
+      reply = getInto(r, buffer, codes, lengths);
+    } catch (RuntimeException e) {
+      reply = Future.failedFuture(e);
+    }
+    return reply.andThen(ignored -> buffer.release());
+  }
+
+  private Future<BatchGetIntoReply> getInto(BatchGetIntoRequest r, SharedBuffer buffer, ErrorCode[] codes,
+                                            long[] lengths) {
     List<ObjectKey> keys = new ArrayList<>();
     List<Integer> at = new ArrayList<>();
     for (int i = 0; i < codes.length; i++) {
-      BufferRange item = r.getItems(i);
-      if (KeyCodec.validate(r.getNamespace(), item.getKey(), options.maxKeySize()) != null
-          || badRange(item, buffer.size(), 0) != null) {
-        codes[i] = ErrorCode.INVALID_PARAMS;
-      } else {
-        keys.add(ObjectKey.of(r.getNamespace(), item.getKey()));
+      if (valid(r.getNamespace(), r.getItems(i), buffer.size(), 0)) {
+        keys.add(ObjectKey.of(r.getNamespace(), r.getItems(i).getKey()));
         at.add(i);
+      } else {
+        codes[i] = ErrorCode.INVALID_PARAMS;
       }
     }
     if (keys.isEmpty()) {
-      buffer.release();
       return Future.succeededFuture(getReply(codes, lengths, 0));
     }
-    long start = reads.clock().nowMs();
+    long leaseStart = reads.clock().nowMs();
     return metadata.replicas(keys).compose(lists -> {
       List<Future<Void>> copies = new ArrayList<>();
       for (int j = 0; j < lists.size(); j++) {
@@ -177,41 +192,40 @@ final class SameHostHandlers {
           codes[i] = ErrorCode.BUFFER_OVERFLOW; // nothing is written: the value does not fit the room given
           lengths[i] = listed.size();
         } else {
-          MemorySegment target = buffer.memory().asSlice(item.getOffset(), listed.size());
-          copies.add(copyInto(listed, keys.get(j), target).transform(done -> {
-            boolean inTime = reads.clock().nowMs() - start < lists.leaseTtlMs();
+          copies.add(copyInto(listed, keys.get(j), buffer, item.getOffset()).transform(done -> {
             codes[i] = done.failed() ? DataTransfer.codeOf(done.cause())
-                : inTime ? ErrorCode.OK : ErrorCode.LEASE_EXPIRED;
+                : reads.clock().nowMs() - leaseStart < lists.leaseTtlMs() ? ErrorCode.OK : ErrorCode.LEASE_EXPIRED;
             lengths[i] = codes[i] == ErrorCode.OK ? listed.size() : 0;
             return Future.<Void>succeededFuture();
           }));
         }
       }
-      return Future.join(copies).transform(ignored -> {
-        buffer.release();
-        return Future.succeededFuture(getReply(codes, lengths, lists.leaseTtlMs()));
-      });
-    }, failure -> {
-      buffer.release();
-      return Future.failedFuture(failure);
+      return Future.join(copies).transform(ignored -> Future.succeededFuture(getReply(codes, lengths,
+          lists.leaseTtlMs())));
     });
   }
 
   /**
-   * One value into the client's buffer: from a memory replica directly (the next one if one cannot be read), else from
-   * the SSD through a load buffer.
+   * One value into the client's buffer at {@code offset} (its range already checked): from a memory replica directly
+   * (the next one if one cannot be read), else from the SSD through a load buffer. Never throws: a failure (a fault on
+   * a shrunk file too) fails the future.
    */
-  private Future<Void> copyInto(KeyReplicas listed, ObjectKey key, MemorySegment target) {
-    return reads.fromFirstReadable(listed, memory -> data.readInto(memory, 0, target),
-        disk -> reads.ssd().readOne(disk.nodeId(), key.encoded(), listed.size()).map(bytes -> {
-          try {
-            MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, target, 0, target.byteSize());
-            reads.servedFromSsd(key.encoded(), bytes);
-          } finally {
-            bytes.release();
-          }
-          return null;
-        }));
+  private Future<Void> copyInto(KeyReplicas listed, ObjectKey key, SharedBuffer buffer, long offset) {
+    try {
+      MemorySegment target = buffer.memory().asSlice(offset, listed.size());
+      return reads.fromFirstReadable(listed, memory -> data.readInto(memory, 0, target),
+          disk -> reads.ssd().readOne(disk.nodeId(), key.encoded(), listed.size()).map(bytes -> {
+            try {
+              MemorySegment.copy(MemorySegment.ofBuffer(bytes.nioBuffer()), 0, target, 0, target.byteSize());
+              reads.servedFromSsd(key.encoded(), bytes);
+            } finally {
+              bytes.release();
+            }
+            return null;
+          }));
+    } catch (RuntimeException | InternalError fault) { // InternalError: the client's file shrank under the mapping
+      return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, "copy into the shared buffer failed"));
+    }
   }
 
   private BatchGetIntoReply getReply(ErrorCode[] codes, long[] lengths, long leaseTtlMs) {

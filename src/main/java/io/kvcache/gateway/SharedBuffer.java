@@ -2,28 +2,26 @@ package io.kvcache.gateway;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.function.Consumer;
 
 /**
- * A client's shared-memory region, mapped into the node: the file the client registered, bound to the connection it
- * came on. Calls that use it take it ({@link #acquire}) and give it back ({@link #release}); it is unmapped once it was
- * closed (unregistered, or its connection went) and no call uses it any more — never while a copy into or out of it is
- * running.
+ * A client's shared-memory region, mapped into the node: the file the client registered. Calls that use it take it
+ * ({@link #acquire}) and give it back ({@link #release}); it is unmapped once it was closed (unregistered, or its
+ * connection went) and no call uses it any more — never while a copy into or out of it is running.
  *
  * <p>Not thread-safe: a connection's calls all run on its event loop; the mapping is used by those calls only.
  */
 final class SharedBuffer {
   private final String id;
-  private final long connectionId;
   private final Arena arena;
   private final MemorySegment memory;
-  private final Runnable onUnmapped;
+  private final Consumer<SharedBuffer> onUnmapped;
   private int inFlight;
   private boolean closing;
   private boolean unmapped;
 
-  SharedBuffer(String id, long connectionId, Arena arena, MemorySegment memory, Runnable onUnmapped) {
+  SharedBuffer(String id, Arena arena, MemorySegment memory, Consumer<SharedBuffer> onUnmapped) {
     this.id = id;
-    this.connectionId = connectionId;
     this.arena = arena;
     this.memory = memory;
     this.onUnmapped = onUnmapped;
@@ -31,10 +29,6 @@ final class SharedBuffer {
 
   String id() {
     return id;
-  }
-
-  long connectionId() {
-    return connectionId;
   }
 
   long size() {
@@ -55,7 +49,11 @@ final class SharedBuffer {
     return true;
   }
 
+  /** A call that acquired the region is done with it (exactly once per successful {@link #acquire}). */
   void release() {
+    if (inFlight <= 0) {
+      throw new IllegalStateException("buffer released more often than acquired");
+    }
     if (--inFlight == 0 && closing) {
       unmap();
     }
@@ -69,11 +67,16 @@ final class SharedBuffer {
     }
   }
 
+  /** Calls using it now (for tests). */
+  int inFlight() {
+    return inFlight;
+  }
+
   private void unmap() {
     if (!unmapped) {
       unmapped = true;
       arena.close();
-      onUnmapped.run();
+      onUnmapped.accept(this);
     }
   }
 }

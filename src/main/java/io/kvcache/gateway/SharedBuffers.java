@@ -8,33 +8,27 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The shared-memory buffers clients of one gateway registered (the same-host path). A client creates a file in the
- * node's shm directory, maps it itself, and registers it here; the node maps the same file and copies values between
- * it and the segments, so no value byte travels in a gRPC message. Registration is refused unless it comes on the
- * node's Unix socket from a process of the node's own user (the kernel's peer credentials: a client on TCP cannot prove
- * it is on this host), and names a regular file directly in the shm directory (no link), owned by that user, with mode
- * 0600 and exactly the given size, within the size cap and the per-connection count. The id is 128 random bits bound to
- * the connection: another connection presenting it is refused as if it did not exist. A buffer is unmapped when
- * unregistered or when its connection closes, once the calls using it have finished.
+ * node's shm directory, maps it itself, and registers it here; the node maps the same file ({@link ShmFile}) and copies
+ * values between it and the segments, so no value byte travels in a gRPC message. Registration is refused unless it
+ * comes on the node's Unix socket from a process of the node's own user (the kernel's peer credentials: a client on TCP
+ * cannot prove it is on this host), within the size cap and the per-connection count (registrations still being
+ * mapped count too). The id is 128 random bits bound to the connection: it is looked up among that connection's buffers
+ * only, compared in constant time, so another connection presenting it is refused as if it did not exist. A buffer is
+ * unmapped when unregistered or when its connection closes, once the calls using it have finished.
  *
  * <p>Not thread-safe: one per gateway verticle; every connection of a verticle, and so every call that uses one of
- * these buffers, runs on that verticle's event loop. Files are opened and mapped on a worker thread.
+ * these buffers, runs on that verticle's event loop. Files are checked and mapped on a worker thread.
  */
 final class SharedBuffers {
   /** The outcome of a registration: the buffer id, or a code and why. */
@@ -44,14 +38,18 @@ final class SharedBuffers {
     }
   }
 
-  private record Mapped(Arena arena, MemorySegment memory) {}
+  /** One connection's buffers, its registrations still being mapped, and whether it is still open. */
+  private static final class Owner {
+    final List<SharedBuffer> buffers = new ArrayList<>();
+    int pending;
+    boolean closed;
+  }
 
   private final Vertx vertx;
   private final ShmOptions options;
   private final int nodeUid;
   private final AtomicLong registeredOnNode;
-  private final Map<String, SharedBuffer> byId = new HashMap<>();
-  private final Map<Long, Set<String>> byConnection = new HashMap<>();
+  private final Map<Long, Owner> owners = new HashMap<>();
 
   /** @param registeredOnNode the node-wide count of mapped buffers (the {@code kvstore_gateway_registered_buffers} gauge) */
   SharedBuffers(Vertx vertx, ShmOptions options, int nodeUid, AtomicLong registeredOnNode) {
@@ -78,48 +76,60 @@ final class SharedBuffers {
           "buffers are registered on the node's Unix socket only"));
     }
     if (nodeUid < 0 || peer.getAsInt() != nodeUid) {
-      return Future.succeededFuture(Registration.refused(ErrorCode.ILLEGAL_CLIENT, "the peer is not the node's user"));
+      return Future.succeededFuture(Registration.refused(ErrorCode.ILLEGAL_CLIENT,
+          "the peer (uid " + peer.getAsInt() + ") is not the node's user"));
     }
     if (size <= 0 || size > options.maxBufferBytes()) {
       return Future.succeededFuture(Registration.refused(ErrorCode.INVALID_PARAMS,
-          "size " + size + " is outside [1, " + options.maxBufferBytes() + "]"));
+          "size " + size + " is outside [1, " + options.maxBufferBytes() + "] (shm_buffer_max_bytes)"));
     }
-    if (countOf(connection.id()) >= options.buffersPerConnection()) {
-      return Future.succeededFuture(Registration.refused(ErrorCode.INVALID_PARAMS,
-          "a connection may register at most " + options.buffersPerConnection() + " buffers"));
+    Owner owner = ownerOf(connection);
+    if (owner.closed) {
+      return Future.succeededFuture(Registration.refused(ErrorCode.ILLEGAL_CLIENT, "the connection is closed"));
     }
-    return vertx.executeBlocking(() -> map(path, size), false).map(mapped -> {
-      if (!mapped.isOk()) {
-        return Registration.refused(mapped.code(), reasonOf(mapped.code()));
-      }
-      if (countOf(connection.id()) >= options.buffersPerConnection()) { // a concurrent registration took the last one
-        mapped.value().arena().close();
-        return Registration.refused(ErrorCode.INVALID_PARAMS,
-            "a connection may register at most " + options.buffersPerConnection() + " buffers");
-      }
-      String id = Tokens.random128();
-      boolean firstOfConnection = !byConnection.containsKey(connection.id());
-      byConnection.computeIfAbsent(connection.id(), c -> new LinkedHashSet<>()).add(id);
-      byId.put(id, new SharedBuffer(id, connection.id(), mapped.value().arena(), mapped.value().memory(),
-          () -> forget(id, connection.id())));
-      registeredOnNode.incrementAndGet();
-      if (firstOfConnection) {
-        connection.onClose(() -> closeAll(connection.id()));
-      }
-      return new Registration(ErrorCode.OK, id, "");
-    });
+    if (owner.buffers.size() + owner.pending >= options.buffersPerConnection()) {
+      return Future.succeededFuture(Registration.refused(ErrorCode.INVALID_PARAMS, "a connection may register at most "
+          + options.buffersPerConnection() + " buffers (shm_buffers_per_connection)"));
+    }
+    owner.pending++;
+    return vertx.executeBlocking(() -> ShmFile.map(options.directory(), nodeUid, path, size), false)
+        .otherwise(failure -> ShmFile.Mapped.refused(ErrorCode.FILE_OPEN_FAIL, "the file could not be mapped"))
+        .map(mapped -> {
+          owner.pending--;
+          if (!mapped.isOk()) {
+            forgetIfUnused(connection.id(), owner);
+            return Registration.refused(mapped.code(), mapped.message());
+          }
+          if (owner.closed) { // the connection went while the file was being mapped
+            mapped.arena().close();
+            forgetIfUnused(connection.id(), owner);
+            return Registration.refused(ErrorCode.ILLEGAL_CLIENT, "the connection is closed");
+          }
+          String id = Tokens.random128();
+          SharedBuffer buffer = new SharedBuffer(id, mapped.arena(), mapped.memory(),
+              unmapped -> forget(connection.id(), owner, unmapped));
+          owner.buffers.add(buffer);
+          registeredOnNode.incrementAndGet();
+          return new Registration(ErrorCode.OK, id, "");
+        });
   }
 
-  private static String reasonOf(ErrorCode code) {
-    return code == ErrorCode.FILE_NOT_FOUND ? "no such file in the shm directory"
-        : code == ErrorCode.FILE_OPEN_FAIL ? "the file could not be opened and mapped"
-        : "the file must be a regular file in the shm directory, owned by the node's user, mode 0600, of that size";
+  /** The connection's entry; the first time, one hook for its close (not one per registration: they would pile up). */
+  private Owner ownerOf(ClientConnection connection) {
+    Owner owner = owners.get(connection.id());
+    if (owner == null) {
+      Owner created = new Owner();
+      owners.put(connection.id(), created);
+      connection.onClose(() -> closeAll(connection.id(), created));
+      owner = created;
+    }
+    return owner;
   }
 
   /** Unregisters a buffer of this connection (unmapped once the calls using it finished). */
   ErrorCode unregister(ClientConnection connection, String id) {
-    SharedBuffer buffer = byId.get(id);
-    if (buffer == null || buffer.connectionId() != connection.id()) {
+    SharedBuffer buffer = find(connection, id);
+    if (buffer == null) {
       return ErrorCode.ILLEGAL_CLIENT;
     }
     buffer.close();
@@ -128,86 +138,50 @@ final class SharedBuffers {
 
   /** The buffer {@code id}, taken for one call ({@link SharedBuffer#release} when done); refused if not this connection's. */
   Result<SharedBuffer> acquire(ClientConnection connection, String id) {
-    SharedBuffer buffer = byId.get(id);
-    if (buffer == null || buffer.connectionId() != connection.id() || !buffer.acquire()) {
+    SharedBuffer buffer = find(connection, id);
+    if (buffer == null || !buffer.acquire()) {
       return Result.fail(ErrorCode.ILLEGAL_CLIENT);
     }
     return Result.ok(buffer);
   }
 
-  private int countOf(long connectionId) {
-    Set<String> ids = byConnection.get(connectionId);
-    return ids == null ? 0 : ids.size();
-  }
-
-  private void closeAll(long connectionId) {
-    Set<String> ids = byConnection.get(connectionId);
-    if (ids != null) {
-      for (String id : List.copyOf(ids)) {
-        SharedBuffer buffer = byId.get(id);
-        if (buffer != null) {
-          buffer.close();
+  /** Among this connection's buffers only; every candidate compared in constant time. */
+  private SharedBuffer find(ClientConnection connection, String id) {
+    Owner owner = owners.get(connection.id());
+    SharedBuffer found = null;
+    if (owner != null) {
+      for (SharedBuffer buffer : owner.buffers) {
+        if (Tokens.matches(buffer.id(), id)) {
+          found = buffer;
         }
       }
     }
+    return found;
   }
 
-  private void forget(String id, long connectionId) {
-    byId.remove(id);
-    Set<String> ids = byConnection.get(connectionId);
-    if (ids != null) {
-      ids.remove(id);
-      if (ids.isEmpty()) {
-        byConnection.remove(connectionId);
-      }
+  private void closeAll(long connectionId, Owner owner) {
+    owner.closed = true;
+    for (SharedBuffer buffer : List.copyOf(owner.buffers)) {
+      buffer.close();
     }
+    forgetIfUnused(connectionId, owner);
+  }
+
+  private void forget(long connectionId, Owner owner, SharedBuffer unmapped) {
+    owner.buffers.remove(unmapped);
     registeredOnNode.decrementAndGet();
+    forgetIfUnused(connectionId, owner);
   }
 
-  /** Checks the file and maps it (blocking: file system calls). */
-  private Result<Mapped> map(String path, long size) {
-    Path file;
-    try {
-      file = Path.of(path);
-    } catch (RuntimeException e) {
-      return Result.fail(ErrorCode.INVALID_PARAMS);
-    }
-    if (!file.isAbsolute() || !file.normalize().equals(file) || file.getParent() == null
-        || !file.getParent().equals(options.directory())) {
-      return Result.fail(ErrorCode.INVALID_PARAMS);
-    }
-    try {
-      Map<String, Object> before = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
-      if (!acceptable(before, size)) {
-        return Result.fail(ErrorCode.INVALID_PARAMS);
-      }
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS)) {
-        Map<String, Object> after = Files.readAttributes(file, "unix:*", LinkOption.NOFOLLOW_LINKS);
-        // The file opened is the file checked (same inode, still acceptable), not one swapped in between.
-        if (!before.get("ino").equals(after.get("ino")) || !before.get("dev").equals(after.get("dev"))
-            || !acceptable(after, size) || channel.size() != size) {
-          return Result.fail(ErrorCode.INVALID_PARAMS);
-        }
-        Arena arena = Arena.ofShared();
-        try {
-          return Result.ok(new Mapped(arena, channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena)));
-        } catch (IOException | RuntimeException e) {
-          arena.close();
-          return Result.fail(ErrorCode.FILE_OPEN_FAIL);
-        }
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      return Result.fail(ErrorCode.FILE_NOT_FOUND);
-    } catch (IOException | RuntimeException e) {
-      return Result.fail(ErrorCode.FILE_OPEN_FAIL);
+  /** Drops a closed connection's entry once nothing of it is left (an open one keeps its entry and its one hook). */
+  private void forgetIfUnused(long connectionId, Owner owner) {
+    if (owner.closed && owner.buffers.isEmpty() && owner.pending == 0 && owners.get(connectionId) == owner) {
+      owners.remove(connectionId);
     }
   }
 
-  private boolean acceptable(Map<String, Object> attributes, long size) {
-    int mode = (Integer) attributes.get("mode");
-    boolean regularFile = (mode & 0170000) == 0100000;
-    return regularFile && (Integer) attributes.get("uid") == nodeUid && (mode & 0777) == 0600
-        && (Long) attributes.get("size") == size;
+  /** Connections with an entry here (for tests: entries of closed connections must go). */
+  int connectionsTracked() {
+    return owners.size();
   }
 }

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToLongFunction;
 
 /**
- * The master's meters: {@code kvstore_replica_*} per shard (objects, leases, parked buffers, hits by tier, misses),
+ * The master's meters: {@code kvstore_replica_*} per shard (objects, puts in flight, leases, parked buffers, hits by
+ * tier, misses), {@code kvstore_tasks_unfinished_replications},
  * {@code kvstore_alloc_*} (capacity, use, segments, live storage nodes), {@code kvstore_replica_live_pins} and
  * {@code kvstore_offload_*} (objects and bytes written, NACKs, refused completions, queue depth per node).
  *
@@ -43,6 +44,8 @@ public final class MasterMetrics {
     }
     track(Gauge.builder("kvstore_replica_live_pins", shards.shared().livePins(), AtomicLong::get)
         .description("Replicas pinned against eviction by copy, move and offload tasks").register(registry));
+    track(Gauge.builder("kvstore_tasks_unfinished_replications", board, TaskBoard::unfinishedReplications)
+        .description("Copy and move tasks (CreateCopyTask, CreateMoveTask) not finished yet").register(registry));
     track(Gauge.builder("kvstore_alloc_capacity_bytes", segments, SegmentRegistry::capacityBytes)
         .description("Bytes of all mounted segments").register(registry));
     track(Gauge.builder("kvstore_alloc_used_bytes", segments, SegmentRegistry::allocatedBytes)
@@ -67,6 +70,8 @@ public final class MasterMetrics {
     gauge(shards, shard, tags, "kvstore_replica_live_leases", "Objects with a live read lease", Shard::liveLeases);
     gauge(shards, shard, tags, "kvstore_replica_parked_buffers",
         "Preempted or abandoned buffer sets waiting for the release timeout", Shard::parkedCount);
+    gauge(shards, shard, tags, "kvstore_replica_processing_objects",
+        "Puts started and not yet ended, revoked or abandoned (PROCESSING objects)", Shard::processingCount);
     counter(shards, shard, tags, "kvstore_replica_mem_cache_hits", "Reads served by a memory replica",
         Shard::memoryHits);
     counter(shards, shard, tags, "kvstore_replica_mem_cache_hit_bytes", "Bytes of reads served from memory",

@@ -60,6 +60,24 @@ public final class DramSegment implements AutoCloseable {
     memory.asSlice(offset, length).copyFrom(MemorySegment.ofBuffer(source));
   }
 
+  /**
+   * Writes {@code pieces} one after the other from {@code offset} (a value received in several network buffers): the
+   * whole range is checked before any byte is copied, so a bad range writes nothing.
+   */
+  public void write(long offset, java.util.List<ByteBuffer> pieces) {
+    long length = 0;
+    for (ByteBuffer piece : pieces) {
+      length += piece.remaining(); // at most 2^31 pieces of at most 2^31 bytes: cannot overflow
+    }
+    checkRange(offset, length);
+    long at = offset;
+    for (ByteBuffer piece : pieces) {
+      int n = piece.remaining();
+      memory.asSlice(at, n).copyFrom(MemorySegment.ofBuffer(piece));
+      at += n;
+    }
+  }
+
   /** Sets {@code [offset, offset+length)} to zero. */
   public void zero(long offset, long length) {
     checkRange(offset, length);

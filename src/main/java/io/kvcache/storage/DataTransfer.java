@@ -7,25 +7,28 @@ import io.kvcache.bus.BusErrors;
 import io.kvcache.bus.Departures;
 import io.kvcache.bus.Fencing;
 import io.kvcache.metadata.ReplicaLocation;
-import io.kvcache.proto.bus.SliceData;
-import io.kvcache.proto.bus.SliceRead;
-import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.SliceDone;
 import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.kvcache.storage.peer.PeerDataClient;
+import io.kvcache.storage.peer.PeerFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Moves value bytes between a caller and the segments: a replica in this node's segment is copied directly (no
- * event-bus hop), a replica on another node goes through that node's {@link SegmentVerticle}.
+ * event-bus hop), a replica on another node goes over a data connection to it ({@link PeerDataClient}): its bytes are
+ * never in an event-bus message.
  *
  * <p>A write carries the term of the master that handed out its replica's location; the target refuses it if it knows a
  * newer master (locally: this node's {@link StorageSession}). A call waiting on another node fails the moment the
@@ -44,13 +47,15 @@ public final class DataTransfer {
   private final DramSegment local;
   private final StorageSession session;
   private final Departures departures;
+  private final PeerDataClient peers;
 
   /**
    * @param local this node's segment (named {@code segmentName}), or null when it contributes none
    * @param session this node's standing with the master (the newest term it knows), or null without a segment
+   * @param peers the data connections to other nodes' segments
    */
   public DataTransfer(Vertx vertx, DeliveryOptions options, String nodeId, String segmentName, DramSegment local,
-                      StorageSession session, Departures departures) {
+                      StorageSession session, Departures departures, PeerDataClient peers) {
     this.vertx = vertx;
     this.options = options;
     this.nodeId = nodeId;
@@ -58,6 +63,7 @@ public final class DataTransfer {
     this.local = local;
     this.session = session;
     this.departures = departures;
+    this.peers = peers;
   }
 
   /** A bus failure as the key's code: a target that left the cluster is a failed transfer. */
@@ -82,14 +88,14 @@ public final class DataTransfer {
   }
 
   /** A request to the segment of {@code replica}'s node, failed the moment that node leaves the cluster. */
-  private Future<SliceData> toSegment(ReplicaLocation replica, Message request, DeliveryOptions sent, String what) {
+  private Future<SliceDone> toSegment(ReplicaLocation replica, Message request, DeliveryOptions sent, String what) {
     return departures.guard(replica.nodeId(),
             vertx.eventBus().<Message>request(Addresses.segment(replica.nodeId()), request, sent))
         .transform(ar -> {
           if (ar.failed()) {
             return Future.failedFuture(new TransferException(failureCode(ar.cause()), ar.cause().getMessage()));
           }
-          SliceData reply = (SliceData) ar.result().body();
+          SliceDone reply = (SliceDone) ar.result().body();
           return reply.getCode() == ErrorCode.OK ? Future.succeededFuture(reply)
               : Future.failedFuture(new TransferException(reply.getCode(), "remote " + what + " refused"));
         });
@@ -103,16 +109,25 @@ public final class DataTransfer {
         return Future.failedFuture(fenced);
       }
       try {
-        local.write(at, data.asReadOnlyByteBuffer());
+        local.write(at, data.asReadOnlyByteBufferList()); // no flattening of a value received in pieces
         return Future.succeededFuture();
+      } catch (InternalError fault) { // the source was a client's shared file that shrank under its mapping
+        return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, "memory fault reading the value"));
       } catch (IndexOutOfBoundsException e) {
         return Future.failedFuture(new TransferException(ErrorCode.INVALID_PARAMS, e.getMessage()));
       } catch (IllegalStateException closed) { // the node is shutting down: its segment is gone
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    SliceWrite request = SliceWrite.newBuilder().setSegment(replica.segmentName()).setOffset(at).setData(data).build();
-    return toSegment(replica, request, Fencing.stamped(options, replica.term(), nodeId), "write").mapEmpty();
+    return fromPeer(replica, peers.write(replica.nodeId(), replica.segmentName(), at, replica.term(),
+        Unpooled.wrappedBuffer(data.asReadOnlyByteBufferList().toArray(ByteBuffer[]::new))));
+  }
+
+  /** A node-to-node call, failed the moment its node leaves the cluster, its failure as the key's code. */
+  private <T> Future<T> fromPeer(ReplicaLocation replica, Future<T> call) {
+    return departures.guard(replica.nodeId(), call).recover(failure -> Future.failedFuture(
+        failure instanceof PeerFailure p ? new TransferException(p.code, p.getMessage())
+            : new TransferException(failureCode(failure), String.valueOf(failure.getMessage()))));
   }
 
   /**
@@ -183,13 +198,7 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    SliceRead request = SliceRead.newBuilder().setSegment(replica.segmentName()).setOffset(at).setLength(length)
-        .build();
-    return toSegment(replica, request, options, "read").map(reply -> {
-      ByteBuf out = ByteBufAllocator.DEFAULT.directBuffer(reply.getData().size());
-      out.writeBytes(reply.getData().asReadOnlyByteBuffer());
-      return out;
-    });
+    return fromPeer(replica, peers.read(replica.nodeId(), replica.segmentName(), at, length));
   }
 
   /**

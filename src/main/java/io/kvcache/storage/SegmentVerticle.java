@@ -1,7 +1,5 @@
 package io.kvcache.storage;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.Fencing;
 import io.kvcache.bus.MasterCalls;
@@ -9,9 +7,7 @@ import io.kvcache.proto.bus.Heartbeat;
 import io.kvcache.proto.bus.HeartbeatReply;
 import io.kvcache.proto.bus.MountSegment;
 import io.kvcache.proto.bus.SegmentReply;
-import io.kvcache.proto.bus.SliceData;
-import io.kvcache.proto.bus.SliceRead;
-import io.kvcache.proto.bus.SliceWrite;
+import io.kvcache.proto.bus.SliceDone;
 import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.proto.bus.UnmountSegment;
 import io.kvcache.proto.v1.ErrorCode;
@@ -178,37 +174,22 @@ public final class SegmentVerticle extends VerticleBase {
   private void onMessage(Message<com.google.protobuf.Message> msg) {
     try {
       switch (msg.body()) {
-        case SliceWrite w -> {
-          if (!session.admit(Fencing.term(msg))) { // granted by a replaced master: the region may be someone else's
-            msg.reply(SliceData.newBuilder().setCode(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE).build());
-            return;
-          }
-          segment.write(w.getOffset(), w.getData().asReadOnlyByteBuffer());
-          msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).build());
-        }
         case SliceZero z -> {
-          if (!session.admit(Fencing.term(msg))) { // a zero-fill is a write: the same fence
-            msg.reply(SliceData.newBuilder().setCode(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE).build());
+          if (!session.admit(Fencing.term(msg))) { // a zero-fill is a write: refused from a replaced master
+            msg.reply(SliceDone.newBuilder().setCode(ErrorCode.UNAVAILABLE_IN_CURRENT_MODE).build());
             return;
           }
           DataTransfer.zeroed(vertx, segment, z.getOffset(), z.getLength()).onComplete(done ->
-              msg.reply(SliceData.newBuilder().setCode(done.succeeded() ? ErrorCode.OK
+              msg.reply(SliceDone.newBuilder().setCode(done.succeeded() ? ErrorCode.OK
                   : DataTransfer.codeOf(done.cause())).build()));
-        }
-        case SliceRead r -> {
-          if (r.getLength() > Integer.MAX_VALUE) {
-            throw new IndexOutOfBoundsException("slice length " + r.getLength());
-          }
-          ByteString bytes = UnsafeByteOperations.unsafeWrap(segment.read(r.getOffset(), (int) r.getLength()));
-          msg.reply(SliceData.newBuilder().setCode(ErrorCode.OK).setData(bytes).build());
         }
         default -> msg.fail(ErrorCode.INVALID_PARAMS_VALUE, "unexpected body " + msg.body().getClass().getSimpleName());
       }
     } catch (IndexOutOfBoundsException e) {
-      msg.reply(SliceData.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
+      msg.reply(SliceDone.newBuilder().setCode(ErrorCode.INVALID_PARAMS).build());
     } catch (RuntimeException e) { // e.g. the segment closed under a late request while the node stops
       FAILURES.log("slice request failed", () -> RateLimitedLog.describe(e));
-      msg.reply(SliceData.newBuilder().setCode(ErrorCode.TRANSFER_FAIL).build());
+      msg.reply(SliceDone.newBuilder().setCode(ErrorCode.TRANSFER_FAIL).build());
     }
   }
 }

@@ -7,6 +7,8 @@ import io.kvcache.metadata.Metadata;
 import io.kvcache.segment.DramSegment;
 import io.kvcache.ssd.SsdMeters;
 import io.kvcache.ssd.SsdNode;
+import io.kvcache.storage.peer.PeerDataServer;
+import io.kvcache.storage.peer.PeerDirectory;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -70,11 +72,17 @@ public final class StorageRole {
   }
 
   /**
-   * Deploys the segment verticle (it mounts with the master, announcing {@code endpoint}), the SSD verticle and the
-   * task worker, which runs copies and moves through {@code metadata} and {@code data}.
+   * Starts serving the segment's bytes to the other nodes (on {@code dataHost:dataPort}, {@code dataInstances}
+   * verticles, published in {@code peers}), then deploys the segment verticle (it mounts with the master, announcing
+   * {@code endpoint}), the SSD verticle and the task worker, which runs copies and moves through {@code metadata} and
+   * {@code data}.
    */
   public Future<Void> deploy(Vertx vertx, String endpoint, DeliveryOptions delivery, Metadata metadata,
-                             DataTransfer data, MasterPresence presence, Departures departures) {
+                             DataTransfer data, MasterPresence presence, Departures departures, PeerDirectory peers,
+                             String dataHost, int dataPort, int dataInstances) {
+    Future<?> serving = segment == null ? Future.succeededFuture()
+        : PeerDataServer.start(vertx, peers, session.nodeId(), dataHost, dataPort, dataInstances, segment, segmentName,
+            session::admit);
     MasterCalls master = new MasterCalls(vertx, presence, departures, session, session.nodeId());
     segmentVerticle = new SegmentVerticle(options, segmentName, endpoint, session, segment, delivery, master);
     int ioThreads = ssd == null ? 0 : options.ssd().ioThreads();
@@ -83,7 +91,7 @@ public final class StorageRole {
     Future<?> ssdDeployed = ssd == null ? Future.succeededFuture()
         : SsdIoVerticle.deploy(vertx, session.nodeId(), new SsdService(ssd.store(), ssd.engineName(), ssd.loads()),
             ioThreads);
-    return ssdDeployed.compose(ignored -> vertx.deployVerticle(segmentVerticle))
+    return serving.compose(ignored -> ssdDeployed).compose(ignored -> vertx.deployVerticle(segmentVerticle))
         .compose(ignored -> vertx.deployVerticle(worker)).mapEmpty();
   }
 

@@ -5,6 +5,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -55,6 +56,13 @@ class ArchitectureTest {
       .should().dependOnClassesThat().resideInAnyPackage("io.kvcache.master..", "io.kvcache.storage..",
           "io.kvcache.gateway..", "io.kvcache.admin..")
       .because("the bus codec, the metadata API and the cluster plumbing serve every role");
+
+  @ArchTest
+  static final ArchRule theClientStandsAlone = classes().that().resideInAPackage("io.kvcache.client..")
+      .should().onlyDependOnClassesThat().resideInAnyPackage("io.kvcache.client..", "io.kvcache.proto.v1..",
+          "io.kvcache.proto.health..", "com.google.protobuf..", "io.vertx..", "java..", "")
+      .because("engines embed the client: it speaks the public protocol (the generated kvstore.v1 protos) over Vert.x "
+          + "and the JDK, and knows nothing of the server");
 
   @ArchTest
   static final ArchRule noPackageCycles = slices().matching("io.kvcache.(**)").should().beFreeOfCycles();

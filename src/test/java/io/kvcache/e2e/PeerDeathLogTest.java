@@ -2,7 +2,7 @@ package io.kvcache.e2e;
 
 import io.kvcache.app.Node;
 import io.kvcache.bus.Addresses;
-import io.kvcache.proto.bus.SliceRead;
+import io.kvcache.proto.bus.SliceZero;
 import io.kvcache.testing.Await;
 import io.kvcache.testing.ChildNode;
 import io.kvcache.testing.TestNodes;
@@ -71,7 +71,7 @@ class PeerDeathLogTest {
       String nodeB = Arrays.stream(a.master().segments().snapshot()).filter(s -> s.name().equals("node-b"))
           .findFirst().orElseThrow().nodeId();
       Logger.getLogger("").addHandler(capture);
-      SliceRead read = SliceRead.newBuilder().setSegment("node-b").setOffset(0).setLength(16).build();
+      SliceZero read = SliceZero.newBuilder().setSegment("node-b").setOffset(0).setLength(16).build();
       DeliveryOptions timeout = new DeliveryOptions().setSendTimeout(5000);
       long killAt = System.nanoTime() + 500_000_000L;
       long end = killAt + 3_000_000_000L;

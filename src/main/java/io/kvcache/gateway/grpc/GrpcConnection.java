@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -61,6 +62,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
   private final GrpcServices services;
   private final TransportLimits limits;
   private final BufferBudget budget;
+  private final ReplyBacklog replies;
   private final long clientId = Tokens.random64();
   private final IntObjectHashMap<ServerCall<?, ?>> calls = new IntObjectHashMap<>();
   private final IntObjectHashMap<Boolean> headersSent = new IntObjectHashMap<>();
@@ -70,18 +72,20 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
   private final List<Runnable> closeHooks = new ArrayList<>();
   private boolean closed;
 
-  private GrpcConnection(ContextInternal context, GrpcServices services, TransportLimits limits, BufferBudget budget) {
+  private GrpcConnection(ContextInternal context, GrpcServices services, TransportLimits limits, BufferBudget budget,
+                         ReplyBacklog replies) {
     this.context = context;
     this.services = services;
     this.limits = limits;
     this.budget = budget;
+    this.replies = replies;
   }
 
   /** Takes over {@code socket}'s pipeline; call from the server's connect handler (before any byte was read). */
   public static GrpcConnection install(NetSocket socket, ContextInternal context, GrpcServices services,
-                                       TransportLimits limits, BufferBudget nodeBudget) {
+                                       TransportLimits limits, TransportAccounts node) {
     GrpcConnection connection = new GrpcConnection(context, services, limits,
-        new BufferBudget(limits.connectionBufferBytes(), nodeBudget));
+        new BufferBudget(limits.connectionBufferBytes(), node.requests()), node.replies());
     Http2Settings settings = new Http2Settings().maxConcurrentStreams(limits.maxConcurrentStreams())
         .maxHeaderListSize(limits.maxHeaderListSize()).initialWindowSize(limits.streamWindow())
         .maxFrameSize(limits.maxFrameSize());
@@ -94,6 +98,10 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
     ChannelPipeline pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
     pipeline.addBefore("handler", "kv-idle", new IdleStateHandler(0, 0, limits.idleTimeoutMs(), TimeUnit.MILLISECONDS));
     pipeline.addBefore("handler", "kv-h2", http2);
+    // One write syscall for all that is written while a read is processed (a unary reply's headers, message and
+    // trailers, and those of every other call the read completed), and one per event-loop turn otherwise: on this
+    // machine kind a syscall costs more than the bytes of a small reply.
+    pipeline.addBefore("kv-h2", "kv-flush", new FlushConsolidationHandler(256, true));
     pipeline.addBefore("handler", "kv-grpc", connection.events());
     // Large writes in few frames and syscalls: the socket counts as full only past 4 MiB queued (Netty's default: 64 KiB).
     pipeline.channel().config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1 << 20, 4 << 20));
@@ -291,7 +299,12 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
       headersSent.put(streamId, Boolean.TRUE);
       http2.encoder().writeHeaders(ctx, streamId, responseHeaders(), 0, false, ctx.newPromise());
     }
+    long bytes = frame.readableBytes();
+    replies.queued(bytes);
+    // Completed once written to the socket, or failed when the stream or connection ends first (Netty's flow
+    // controller then releases the frame): either way the backlog lets go of it.
     http2.encoder().writeData(ctx, streamId, frame, 0, false, ctx.newPromise().addListener(f -> {
+      replies.done(bytes);
       if (f.isSuccess()) {
         written.tryComplete();
       } else {

@@ -8,10 +8,11 @@ import io.vertx.grpc.common.GrpcStatus;
 /**
  * Turns the DATA of one request stream into whole gRPC messages (a compressed-flag byte, a 4-byte big-endian length,
  * the message) without trusting the length: nothing is allocated for a declared length; a message's bytes are kept as
- * they actually arrive — large pieces as retained slices of the receive buffers (no copy), small ones copied into a
- * buffer of their own (so a trickle of tiny pieces cannot pin whole receive buffers) — and each kept byte is charged to
- * the connection's budget first. A completed message is handed over with its bytes and its charge; whoever takes it
- * releases it ({@link Frame#release()}).
+ * they actually arrive — large pieces as retained slices of the receive buffers (no copy), small ones copied into
+ * buffers of their own (so a trickle of tiny pieces cannot pin whole receive buffers), each at most as large as the
+ * message received so far (so a buffer grows with the bytes that came, never ahead of them) — and what is kept is
+ * charged to the connection's budget first: a slice's bytes, an own buffer's whole capacity. A completed message is
+ * handed over with its bytes and its charge; whoever takes it releases it ({@link Frame#release()}).
  *
  * <p>Not thread-safe: one per stream, used on its connection's event loop.
  */
@@ -58,6 +59,7 @@ final class MessageDeframer {
   private long received;
   private long charged;
   private Failure failure;
+  private boolean discarded;        // the stream is over: nothing more is taken or kept
 
   MessageDeframer(ByteBufAllocator alloc, BufferBudget budget, long maxMessageSize) {
     this.alloc = alloc;
@@ -81,10 +83,11 @@ final class MessageDeframer {
 
   /**
    * Takes {@code data} (not retained by the caller; valid only during this call) and hands every message it completes to
-   * {@code sink}. After a failure nothing more is taken.
+   * {@code sink}. After a failure, or once {@link #discard()} was called (by {@code sink} too: a call that ends on the
+   * message it was just handed), nothing more is taken: bytes kept after a discard would be held by a call that is over.
    */
   void feed(ByteBuf data, java.util.function.Consumer<Frame> sink) {
-    while (data.isReadable() && failure == null) {
+    while (data.isReadable() && failure == null && !discarded) {
       if (declared < 0) {
         int take = Math.min(PREFIX - prefixFilled, data.readableBytes());
         data.readBytes(prefix, prefixFilled, take);
@@ -94,12 +97,10 @@ final class MessageDeframer {
         }
       } else {
         int take = (int) Math.min(declared - received, data.readableBytes());
-        if (!budget.tryTake(take)) {
+        if (!keep(data, take)) {
           failure = new Failure(GrpcStatus.RESOURCE_EXHAUSTED, "the connection holds too many unprocessed request bytes");
           return;
         }
-        charged += take;
-        keep(data, take);
         received += take;
         if (received == declared) {
           deliver(sink);
@@ -129,21 +130,41 @@ final class MessageDeframer {
     }
   }
 
-  /** Keeps {@code take} bytes of {@code data}: by reference if large, else copied into the message's own buffer. */
-  private void keep(ByteBuf data, int take) {
+  /**
+   * Keeps {@code take} bytes of {@code data}: by reference if large, else copied into the message's own buffer; charges
+   * the budget first with what that holds. False (nothing kept) if the budget refuses.
+   */
+  private boolean keep(ByteBuf data, int take) {
     if (take >= SLICE_THRESHOLD) {
+      if (!charge(take)) {
+        return false;
+      }
       pieces.add(data.readRetainedSlice(take));
-      return;
+      return true;
     }
     ByteBuf last = pieces.isEmpty() ? null : pieces.get(pieces.size() - 1);
     if (last == null || !last.isWritable(take)) {
-      // A buffer of our own, sized by what actually arrived and what the message still lacks, never by the declared
-      // length alone (a retained slice is never writable, so it is never appended to).
-      int size = (int) Math.min(declared - received, Math.max(take, SLICE_THRESHOLD));
+      // A buffer of our own (a retained slice is never writable, so it is never appended to), sized by what arrived:
+      // this piece, or as much as the message received so far (doubling it), up to the slice threshold, and never
+      // more than the message still lacks. A declared length alone allocates nothing; a stream that sent one byte of
+      // a large message holds a buffer of one byte.
+      int size = (int) Math.min(declared - received, Math.max(take, Math.min(received, SLICE_THRESHOLD)));
+      if (!charge(size)) {
+        return false;
+      }
       last = alloc.directBuffer(size, size);
       pieces.add(last);
     }
     last.writeBytes(data, take);
+    return true;
+  }
+
+  private boolean charge(long bytes) {
+    if (!budget.tryTake(bytes)) {
+      return false;
+    }
+    charged += bytes;
+    return true;
   }
 
   private void deliver(java.util.function.Consumer<Frame> sink) {
@@ -164,8 +185,9 @@ final class MessageDeframer {
     sink.accept(frame);
   }
 
-  /** Frees what a message in progress holds (the stream ended, was reset or failed). */
+  /** Frees what a message in progress holds (the stream ended, was reset or failed); takes nothing after. */
   void discard() {
+    discarded = true;
     pieces.forEach(ByteBuf::release);
     pieces.clear();
     budget.giveBack(charged);

@@ -107,6 +107,9 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
     }
     lastProgressMs = nowMs;
     deframer.feed(data, this::onFrame);
+    if (ended) { // a message of this very DATA frame ended the call (one too many, or refused)
+      return flowControlled;
+    }
     if (deframer.failure() != null) {
       MessageDeframer.Failure f = deframer.failure();
       abort(f.status(), f.message());

@@ -1,0 +1,50 @@
+package io.kvcache.storage.peer;
+
+import io.kvcache.segment.DramSegment;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+
+import java.util.function.LongPredicate;
+
+/**
+ * Serves this node's segment to the other nodes over the data protocol ({@link PeerWire}): a Vert.x {@link NetServer}
+ * whose connections are taken over by {@link PeerServerConnection} before a byte is read. Deploy one instance per
+ * event loop; they share the port.
+ */
+public final class PeerDataVerticle extends VerticleBase {
+  private final String host;
+  private final int port;
+  private final DramSegment segment;
+  private final String segmentName;
+  private final byte[] secret;
+  private final LongPredicate admitsTerm;
+  private NetServer server;
+
+  /** @param port the port to listen on (negative: share one free port among the instances) */
+  public PeerDataVerticle(String host, int port, DramSegment segment, String segmentName, byte[] secret,
+                          LongPredicate admitsTerm) {
+    this.host = host;
+    this.port = port;
+    this.segment = segment;
+    this.segmentName = segmentName;
+    this.secret = secret;
+    this.admitsTerm = admitsTerm;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true)).connectHandler(socket -> {
+      // Before Vert.x's handler: it would copy every received buffer to the heap.
+      ((NetSocketInternal) socket).channelHandlerContext().pipeline()
+          .addBefore("handler", "kv-peer", new PeerServerConnection(segment, segmentName, secret, admitsTerm));
+    });
+    return server.listen(port, host);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+}
