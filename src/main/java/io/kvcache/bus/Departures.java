@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -37,11 +38,20 @@ public final class Departures {
 
   /** {@code call}, failed early if {@code nodeId} leaves first (an empty id: not guarded). */
   public <T> Future<T> guard(String nodeId, Future<T> call) {
+    return guard(nodeId, call, late -> { });
+  }
+
+  /**
+   * As {@link #guard(String, Future)}, for calls whose result the caller must release: a result that arrives after the
+   * call was failed early (nobody will take it) goes to {@code discard}.
+   */
+  public <T> Future<T> guard(String nodeId, Future<T> call, Consumer<T> discard) {
     if (nodeId == null || nodeId.isEmpty() || call.isComplete()) {
       return call;
     }
     if (gone.contains(nodeId)) {
       if (!isMember.test(nodeId)) {
+        call.onSuccess(discard::accept);
         return Future.failedFuture(new Departed(nodeId));
       }
       gone.remove(nodeId); // back in the cluster (a merge)
@@ -52,7 +62,9 @@ public final class Departures {
     call.onComplete(ar -> {
       set.remove(guarded);
       if (ar.succeeded()) {
-        guarded.tryComplete(ar.result());
+        if (!guarded.tryComplete(ar.result())) {
+          discard.accept(ar.result()); // failed early: the caller has gone
+        }
       } else {
         guarded.tryFail(ar.cause());
       }

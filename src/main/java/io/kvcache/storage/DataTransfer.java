@@ -125,7 +125,11 @@ public final class DataTransfer {
 
   /** A node-to-node call, failed the moment its node leaves the cluster, its failure as the key's code. */
   private <T> Future<T> fromPeer(ReplicaLocation replica, Future<T> call) {
-    return departures.guard(replica.nodeId(), call).recover(failure -> Future.failedFuture(
+    return asTransferFailure(departures.guard(replica.nodeId(), call));
+  }
+
+  private static <T> Future<T> asTransferFailure(Future<T> call) {
+    return call.recover(failure -> Future.failedFuture(
         failure instanceof PeerFailure p ? new TransferException(p.code, p.getMessage())
             : new TransferException(failureCode(failure), String.valueOf(failure.getMessage()))));
   }
@@ -198,7 +202,9 @@ public final class DataTransfer {
         return Future.failedFuture(new TransferException(ErrorCode.TRANSFER_FAIL, closed.getMessage()));
       }
     }
-    return fromPeer(replica, peers.read(replica.nodeId(), replica.segmentName(), at, length));
+    // Bytes that arrive after the read was failed early (its node left) are released here: nobody else will.
+    return asTransferFailure(departures.guard(replica.nodeId(),
+        peers.read(replica.nodeId(), replica.segmentName(), at, length), ByteBuf::release));
   }
 
   /**
