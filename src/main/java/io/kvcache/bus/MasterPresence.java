@@ -8,7 +8,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -22,10 +21,9 @@ import java.util.function.Supplier;
  */
 public final class MasterPresence implements Terms {
   private final Vertx vertx;
-  private final Counter staleRefused;
+  private final TermWatermark terms;
   private final Supplier<CompletionStage<LeaseState>> lease;
   private final Predicate<String> isMember;
-  private final AtomicLong term = new AtomicLong();
   private volatile String master = "";
   private volatile boolean looking;
 
@@ -37,7 +35,7 @@ public final class MasterPresence implements Terms {
   public MasterPresence(Vertx vertx, Counter staleRefused, Supplier<CompletionStage<LeaseState>> lease,
                         Predicate<String> isMember) {
     this.vertx = vertx;
-    this.staleRefused = staleRefused;
+    this.terms = new TermWatermark(staleRefused);
     this.lease = lease;
     this.isMember = isMember;
   }
@@ -82,17 +80,12 @@ public final class MasterPresence implements Terms {
 
   @Override
   public long term() {
-    return term.get();
+    return terms.term();
   }
 
   @Override
   public boolean admit(long presented) {
-    if (presented < term.get()) {
-      staleRefused.increment();
-      return false;
-    }
-    term.accumulateAndGet(presented, Math::max);
-    return true;
+    return terms.admit(presented);
   }
 
   /** A call to {@code node} showed it is not the active master (any more): look the lease up again next time. */

@@ -1,8 +1,8 @@
 package io.kvcache.storage;
 
+import io.kvcache.bus.TermWatermark;
+import io.kvcache.bus.Terms;
 import io.micrometer.core.instrument.Counter;
-
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A storage node's standing with the master: the session token its last mount returned (null while not mounted),
@@ -12,18 +12,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * than this node knows is refused and counted (its master has been replaced, and the region may belong to someone
  * else now).
  *
- * <p>Thread-safe: volatile fields, each written by one thread; the term is an atomic maximum.
+ * <p>Thread-safe: volatile fields, each written by one thread; the term is a {@link TermWatermark}.
  */
-public final class StorageSession implements io.kvcache.bus.Terms {
+public final class StorageSession implements Terms {
   private final String nodeId;
-  private final Counter staleRefused;
-  private final AtomicLong term = new AtomicLong();
+  private final TermWatermark terms;
   private volatile String token;
   private volatile boolean offloadAccepted;
 
   public StorageSession(String nodeId, Counter staleRefused) {
     this.nodeId = nodeId;
-    this.staleRefused = staleRefused;
+    this.terms = new TermWatermark(staleRefused);
   }
 
   /** The Vert.x cluster node id: the master knows this node by it. */
@@ -42,7 +41,7 @@ public final class StorageSession implements io.kvcache.bus.Terms {
   /** The highest master term seen. */
   @Override
   public long term() {
-    return term.get();
+    return terms.term();
   }
 
   /**
@@ -51,12 +50,7 @@ public final class StorageSession implements io.kvcache.bus.Terms {
    */
   @Override
   public boolean admit(long presented) {
-    if (presented < term.get()) {
-      staleRefused.increment();
-      return false;
-    }
-    term.accumulateAndGet(presented, Math::max);
-    return true;
+    return terms.admit(presented);
   }
 
   void mounted(String token, boolean offloadAccepted) {
