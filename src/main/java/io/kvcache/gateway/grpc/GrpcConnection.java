@@ -30,8 +30,6 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.grpc.common.GrpcStatus;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -309,7 +307,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
     Http2Headers trailers = headersSent.get(streamId) == null ? responseHeaders() : new DefaultHttp2Headers();
     trailers.set(GRPC_STATUS, String.valueOf(status.code));
     if (message != null && !message.isEmpty()) {
-      trailers.set(GRPC_MESSAGE, URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20"));
+      trailers.set(GRPC_MESSAGE, StatusMessage.encode(message));
     }
     headersSent.put(streamId, Boolean.TRUE);
     http2.encoder().writeHeaders(ctx, streamId, trailers, 0, true, ctx.newPromise());
