@@ -34,7 +34,7 @@ import java.util.logging.Logger;
  *
  * <p>Thread-safe: static helpers; {@link LogCapture} is a thread-safe handler.
  */
-final class FuzzNodeChecks {
+public final class FuzzNodeChecks {
   private FuzzNodeChecks() {}
 
   /**
@@ -56,7 +56,7 @@ final class FuzzNodeChecks {
     return out;
   }
 
-  static double gauge(MeterRegistry meters, String name) {
+  public static double gauge(MeterRegistry meters, String name) {
     return meters.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
   }
 
@@ -77,7 +77,7 @@ final class FuzzNodeChecks {
   }
 
   /** Null if a Put and a Get of a random value round-trip byte-exact and health is SERVING on {@code c}, else why not. */
-  static String roundTrip(RawH2Client c, String key, int size, long seed) throws Exception {
+  public static String roundTrip(RawH2Client c, String key, int size, long seed) throws Exception {
     byte[] value = new byte[size];
     new SplittableRandom(seed).nextBytes(value);
     byte[] put = unary(c, "/kvstore.v1.KvStore/Put",
@@ -124,7 +124,7 @@ final class FuzzNodeChecks {
   }
 
   /** Used heap after asking for a full collection (twice): approximate, as any heap figure of a running JVM is. */
-  static long usedHeapAfterGc() {
+  public static long usedHeapAfterGc() {
     for (int i = 0; i < 2; i++) {
       System.gc();
     }
@@ -136,7 +136,7 @@ final class FuzzNodeChecks {
    * Direct memory in use: the JVM's direct buffers plus what Netty allocated without them (its pools use direct memory
    * the JVM's buffer-pool bean does not see).
    */
-  static long directMemory() {
+  public static long directMemory() {
     long jvm = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
         .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     return jvm + Math.max(0, PlatformDependent.usedDirectMemory());
