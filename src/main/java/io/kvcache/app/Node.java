@@ -8,6 +8,7 @@ import io.kvcache.bus.RemoteMetadata;
 import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.gateway.GatewayVerticle;
 import io.kvcache.gateway.grpc.BufferBudget;
+import io.kvcache.gateway.grpc.NodeBudgets;
 import io.kvcache.master.MasterRole;
 import io.kvcache.metadata.Metadata;
 import io.kvcache.proto.bus.MasterInfoRequest;
@@ -147,10 +148,13 @@ public final class Node {
       // port", which is how port 0 (any free port) still gives a single port for all the instances.
       int port = options.gateway().port() == 0 ? -1 : options.gateway().port();
       List<Future<String>> deployed = new ArrayList<>();
-      // What all connections together may hold of received, unprocessed request bytes.
-      BufferBudget nodeBudget = new BufferBudget(Math.max(1L << 30, 4 * options.gateway().maxMessageSize()), null);
-      Gauge.builder("kvstore_gateway_request_bytes_held", nodeBudget, BufferBudget::heldBytes)
+      // What all connections together may hold of received, unprocessed request bytes and of unsent response bytes.
+      NodeBudgets budgets = NodeBudgets.of(options.gateway().maxMessageSize());
+      Gauge.builder("kvstore_gateway_request_bytes_held", budgets.requestBytes(), BufferBudget::heldBytes)
           .description("Request bytes received by gRPC connections and not yet processed (capped per connection and node)")
+          .register(meters);
+      Gauge.builder("kvstore_gateway_response_bytes_queued", budgets.responseBytes(), BufferBudget::heldBytes)
+          .description("Response bytes of gRPC calls queued and not yet written to the socket (capped per connection and node)")
           .register(meters);
       AtomicLong registeredBuffers = new AtomicLong();
       Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
@@ -171,7 +175,7 @@ public final class Node {
         for (int i = 0; i < instances; i++) {
           GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
               options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown,
-              nodeBudget, registeredBuffers);
+              budgets, registeredBuffers);
           gateways.add(gateway);
           deployed.add(vertx.deployVerticle(gateway));
         }
