@@ -38,11 +38,12 @@ public final class FuzzNodeChecks {
   private FuzzNodeChecks() {}
 
   /**
-   * The gauges of resources a call, a connection or a put may hold: request bytes, shared buffers, read leases, pins,
-   * parked buffers, puts in flight, copy/move tasks. Each must return to 0 once nothing is in flight and the timeouts
-   * (message, lease, put release) passed.
+   * The gauges of resources a call, a connection or a put may hold: request bytes, unsent replies, shared buffers, read
+   * leases, pins, parked buffers, puts in flight, copy/move tasks. Each must return to 0 once nothing is in flight and
+   * the timeouts (message, lease, put release) passed.
    */
   static final List<String> HELD_RESOURCES = List.of("kvstore_gateway_request_bytes_held",
+      "kvstore_gateway_response_bytes_queued",
       "kvstore_gateway_registered_buffers", "kvstore_replica_live_leases", "kvstore_replica_live_pins",
       "kvstore_replica_parked_buffers", "kvstore_replica_processing_objects", "kvstore_tasks_unfinished_replications");
 

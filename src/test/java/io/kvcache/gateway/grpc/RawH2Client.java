@@ -343,6 +343,12 @@ public final class RawH2Client implements AutoCloseable {
         (byte) (length >>> 8), (byte) length};
   }
 
+  /** The message length a gRPC prefix starting at {@code pos} of {@code bytes} declares (unsigned, big-endian). */
+  public static long declaredLength(byte[] bytes, int pos) {
+    return ((bytes[pos + 1] & 0xFFL) << 24) | ((bytes[pos + 2] & 0xFF) << 16) | ((bytes[pos + 3] & 0xFF) << 8)
+        | (bytes[pos + 4] & 0xFF);
+  }
+
   /** An HTTP/2 frame as bytes: the 9-byte header (length, type, flags, stream id) and the payload, as given. */
   public static byte[] h2Frame(int type, int flags, int streamId, byte[] payload) {
     byte[] f = new byte[9 + payload.length];
