@@ -45,7 +45,8 @@ public final class ConfigSchema {
   public static final ConfigKey GRPC_IDLE_TIMEOUT_MS = num("grpc_idle_timeout_ms", Kind.LONG, 300_000, 100, 86_400_000,
       "A gRPC connection with no open call and no traffic this long is closed");
   public static final ConfigKey GRPC_MESSAGE_TIMEOUT_MS = num("grpc_message_timeout_ms", Kind.LONG, 30_000, 100,
-      3_600_000, "A call whose request message stops growing this long is failed (DEADLINE_EXCEEDED) and reset");
+      3_600_000, "A call whose request message stops growing this long is failed (DEADLINE_EXCEEDED); one whose reply "
+          + "stops draining this long is reset");
   public static final ConfigKey METRICS_HOST = str("metrics_host", "127.0.0.1", "Address of /metrics and /health");
   public static final ConfigKey METRICS_PORT = num("metrics_port", Kind.INT, 9400, 0, 65535,
       "Port of /metrics and /health (0: any free port)");

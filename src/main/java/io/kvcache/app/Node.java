@@ -10,9 +10,8 @@ import io.kvcache.cluster.ClusterMembership;
 import io.kvcache.cluster.LeaseStore;
 import io.kvcache.gateway.GatewayVerticle;
 import io.kvcache.gateway.grpc.BufferBudget;
-import io.kvcache.gateway.grpc.ReplyBacklog;
-import io.kvcache.gateway.grpc.TransportAccounts;
 import io.kvcache.master.HaMetrics;
+import io.kvcache.gateway.grpc.NodeBudgets;
 import io.kvcache.master.MasterRole;
 import io.kvcache.master.MasterSupervisor;
 import io.kvcache.metadata.CurrentMetadata;
@@ -190,16 +189,14 @@ public final class Node {
       // port", which is how port 0 (any free port) still gives a single port for all the instances.
       int port = options.gateway().port() == 0 ? -1 : options.gateway().port();
       List<Future<String>> deployed = new ArrayList<>();
-      // What all connections together may hold of received, unprocessed request bytes.
-      BufferBudget nodeBudget = new BufferBudget(Math.max(1L << 30, 4 * options.gateway().maxMessageSize()), null);
-      Gauge.builder("kvstore_gateway_request_bytes_held", nodeBudget, BufferBudget::heldBytes)
+      // What all connections together may hold of received, unprocessed request bytes and of unsent response bytes.
+      NodeBudgets budgets = NodeBudgets.of(options.gateway().maxMessageSize());
+      Gauge.builder("kvstore_gateway_request_bytes_held", budgets.requestBytes(), BufferBudget::heldBytes)
           .description("Request bytes received by gRPC connections and not yet processed (capped per connection and node)")
           .register(meters);
-      ReplyBacklog replies = new ReplyBacklog();
-      Gauge.builder("kvstore_gateway_reply_bytes_queued", replies, ReplyBacklog::bytes)
-          .description("Reply bytes handed to HTTP/2 and not yet written (waiting for a client's flow-control window)")
+      Gauge.builder("kvstore_gateway_response_bytes_queued", budgets.responseBytes(), BufferBudget::heldBytes)
+          .description("Response bytes of gRPC calls queued and not yet written to the socket (capped per connection and node)")
           .register(meters);
-      TransportAccounts transportAccounts = new TransportAccounts(nodeBudget, replies);
       AtomicLong registeredBuffers = new AtomicLong();
       Gauge.builder("kvstore_gateway_registered_buffers", registeredBuffers, AtomicLong::get)
           .description("Shared-memory buffers same-host clients have registered (mapped into this node)")
@@ -219,7 +216,7 @@ public final class Node {
         for (int i = 0; i < instances; i++) {
           GatewayVerticle gateway = new GatewayVerticle(options.gateway(), port, metadata, data, nodeId,
               options.node().name(), storage == null ? null : storage.ssd(), delivery, meters, masterKnown,
-              transportAccounts, registeredBuffers);
+              budgets, registeredBuffers);
           gateways.add(gateway);
           deployed.add(vertx.deployVerticle(gateway));
         }

@@ -1,6 +1,6 @@
 package io.kvcache.gateway;
 
-import io.kvcache.gateway.grpc.TransportAccounts;
+import io.kvcache.gateway.grpc.NodeBudgets;
 import io.kvcache.gateway.grpc.GrpcConnection;
 import io.kvcache.gateway.grpc.GrpcServices;
 import io.kvcache.gateway.grpc.HealthMethods;
@@ -40,7 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final DeliveryOptions delivery;
   private final MeterRegistry meters;
   private final BooleanSupplier masterKnown;
-  private final TransportAccounts transportAccounts;
+  private final NodeBudgets budgets;
   private final java.util.concurrent.atomic.AtomicLong registeredBuffers;
   private NetServer server;
   private NetServer unixServer;
@@ -50,12 +50,12 @@ public final class GatewayVerticle extends VerticleBase {
    * @param localSegment the name of this node's segment (promotion prefers it)
    * @param localSsd this node's SSD, read directly when it holds a value; null if none
    * @param masterKnown whether the master has answered (the gateway is ready only then)
-   * @param transportAccounts what all connections of the node share (request budget, reply backlog)
+   * @param budgets request and response bytes all connections of the node together may hold
    * @param registeredBuffers the node's count of mapped shared buffers (a gauge)
    */
   public GatewayVerticle(GatewayOptions options, int port, Metadata metadata, DataTransfer data, String nodeId,
                          String localSegment, SsdNode localSsd, DeliveryOptions delivery, MeterRegistry meters,
-                         BooleanSupplier masterKnown, TransportAccounts transportAccounts,
+                         BooleanSupplier masterKnown, NodeBudgets budgets,
                          java.util.concurrent.atomic.AtomicLong registeredBuffers) {
     this.options = options;
     this.port = port;
@@ -67,7 +67,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.delivery = delivery;
     this.meters = meters;
     this.masterKnown = masterKnown;
-    this.transportAccounts = transportAccounts;
+    this.budgets = budgets;
     this.registeredBuffers = registeredBuffers;
   }
 
@@ -89,13 +89,13 @@ public final class GatewayVerticle extends VerticleBase {
     TransportLimits limits = options.transport();
     ContextInternal here = (ContextInternal) context;
     server = vertx.createNetServer(new NetServerOptions().setTcpNoDelay(true))
-        .connectHandler(socket -> GrpcConnection.install(socket, here, services, limits, transportAccounts));
+        .connectHandler(socket -> GrpcConnection.install(socket, here, services, limits, budgets));
     Future<?> tcp = server.listen(port, options.host());
     if (options.unixSocket() == null || !vertx.isNativeTransportEnabled()) {
       return tcp;
     }
     unixServer = vertx.createNetServer()
-        .connectHandler(socket -> GrpcConnection.install(socket, here, services, limits, transportAccounts));
+        .connectHandler(socket -> GrpcConnection.install(socket, here, services, limits, budgets));
     return tcp.compose(ignored -> unixServer.listen(SocketAddress.domainSocketAddress(options.unixSocket().toString())));
   }
 

@@ -49,7 +49,7 @@ class SlowReaderTest {
   }
 
   private double queuedReplyBytes() {
-    return node.meters().get("kvstore_gateway_reply_bytes_queued").gauge().value();
+    return node.meters().get("kvstore_gateway_response_bytes_queued").gauge().value();
   }
 
   private static List<String> putKeys(String prefix) {

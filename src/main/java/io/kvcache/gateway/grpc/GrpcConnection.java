@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -19,7 +20,6 @@ import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -31,8 +31,6 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.grpc.common.GrpcStatus;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,8 +42,9 @@ import java.util.concurrent.TimeUnit;
  * codec and this connection sit before Vert.x's handler, so request DATA reaches {@link ServerCall}s as slices of the
  * receive buffers (no copy to the heap) and responses leave as pooled direct buffers. The connection enforces the
  * {@link TransportLimits}: concurrent streams, header size, frame size, a budget of held request bytes, an idle timeout,
- * and a timeout on a request message that stops growing. Methods run on the gateway verticle's context (its event loop,
- * which is also this connection's).
+ * a timeout on a request message that stops growing, a budget of response bytes queued unsent (a client that does not
+ * read cannot make the node hold its replies without bound) and a timeout on a reply that stops draining. Methods run
+ * on the gateway verticle's context (its event loop, which is also this connection's).
  *
  * <p>Not thread-safe: used on its channel's event loop only ({@link #onLoop} hops there).
  */
@@ -62,7 +61,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
   private final GrpcServices services;
   private final TransportLimits limits;
   private final BufferBudget budget;
-  private final ReplyBacklog replies;
+  private final BufferBudget responseBudget;
   private final long clientId = Tokens.random64();
   private final IntObjectHashMap<ServerCall<?, ?>> calls = new IntObjectHashMap<>();
   private final IntObjectHashMap<Boolean> headersSent = new IntObjectHashMap<>();
@@ -73,19 +72,20 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
   private boolean closed;
 
   private GrpcConnection(ContextInternal context, GrpcServices services, TransportLimits limits, BufferBudget budget,
-                         ReplyBacklog replies) {
+                         BufferBudget responseBudget) {
     this.context = context;
     this.services = services;
     this.limits = limits;
     this.budget = budget;
-    this.replies = replies;
+    this.responseBudget = responseBudget;
   }
 
   /** Takes over {@code socket}'s pipeline; call from the server's connect handler (before any byte was read). */
   public static GrpcConnection install(NetSocket socket, ContextInternal context, GrpcServices services,
-                                       TransportLimits limits, TransportAccounts node) {
+                                       TransportLimits limits, NodeBudgets nodeBudgets) {
     GrpcConnection connection = new GrpcConnection(context, services, limits,
-        new BufferBudget(limits.connectionBufferBytes(), node.requests()), node.replies());
+        new BufferBudget(limits.connectionBufferBytes(), nodeBudgets.requestBytes()),
+        new BufferBudget(limits.connectionBufferBytes(), nodeBudgets.responseBytes()));
     Http2Settings settings = new Http2Settings().maxConcurrentStreams(limits.maxConcurrentStreams())
         .maxHeaderListSize(limits.maxHeaderListSize()).initialWindowSize(limits.streamWindow())
         .maxFrameSize(limits.maxFrameSize());
@@ -195,6 +195,16 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
     return budget.heldBytes();
   }
 
+  /** Takes {@code bytes} of a response about to be queued from the connection's budget; false if it has no room. */
+  boolean reserveResponse(long bytes) {
+    return responseBudget.tryTake(bytes);
+  }
+
+  /** Gives back the budget of a queued response once it was written to the socket, or dropped. */
+  void releaseResponse(long bytes) {
+    responseBudget.giveBack(bytes);
+  }
+
   /**
    * Writes what is queued: through the HTTP/2 handler's own flush, which first hands the flow controller's pending DATA
    * to the channel ({@code ctx.flush()} from its context would skip it and leave queued data unsent).
@@ -277,6 +287,15 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
     return null;
   }
 
+  /** The client made room for more of a stream's reply: progress, for the stalled-reply timeout. */
+  @Override
+  public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {
+    ServerCall<?, ?> call = streamId == 0 ? null : calls.get(streamId);
+    if (call != null) {
+      call.onResponseProgress(nowMs());
+    }
+  }
+
   @Override
   public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
     ServerCall<?, ?> call = calls.get(streamId);
@@ -299,12 +318,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
       headersSent.put(streamId, Boolean.TRUE);
       http2.encoder().writeHeaders(ctx, streamId, responseHeaders(), 0, false, ctx.newPromise());
     }
-    long bytes = frame.readableBytes();
-    replies.queued(bytes);
-    // Completed once written to the socket, or failed when the stream or connection ends first (Netty's flow
-    // controller then releases the frame): either way the backlog lets go of it.
     http2.encoder().writeData(ctx, streamId, frame, 0, false, ctx.newPromise().addListener(f -> {
-      replies.done(bytes);
       if (f.isSuccess()) {
         written.tryComplete();
       } else {
@@ -322,7 +336,7 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
     Http2Headers trailers = headersSent.get(streamId) == null ? responseHeaders() : new DefaultHttp2Headers();
     trailers.set(GRPC_STATUS, String.valueOf(status.code));
     if (message != null && !message.isEmpty()) {
-      trailers.set(GRPC_MESSAGE, URLEncoder.encode(message, StandardCharsets.UTF_8).replace("+", "%20"));
+      trailers.set(GRPC_MESSAGE, StatusMessage.encode(message));
     }
     headersSent.put(streamId, Boolean.TRUE);
     http2.encoder().writeHeaders(ctx, streamId, trailers, 0, true, ctx.newPromise());
@@ -352,12 +366,21 @@ public final class GrpcConnection extends Http2FrameAdapter implements ClientCon
 
   // ------------------------------------------------------------------------------------------------- timeouts
 
+  /**
+   * Fails calls whose request message stopped growing, and resets those whose queued reply stopped draining (nothing
+   * of it written and no window update for the stream in the message timeout): a client that stopped reading. Its
+   * status could not reach it either (trailers queue behind the reply); the reset drops the queued reply and the call
+   * releases what it held.
+   */
   private void expireStalledMessages() {
     long now = nowMs();
     for (ServerCall<?, ?> call : new ArrayList<>(calls.values())) {
       if (!call.isEnded() && call.midMessage() && now - call.lastProgressMs() > limits.messageTimeoutMs()) {
         call.abort(GrpcStatus.DEADLINE_EXCEEDED, "no request bytes for " + limits.messageTimeoutMs()
             + " ms inside a message");
+      } else if (call.queuedResponseBytes() > 0 && now - call.lastResponseProgressMs() > limits.messageTimeoutMs()) {
+        http2.encoder().writeRstStream(ctx, call.streamId(), Http2Error.CANCEL.code(), ctx.newPromise());
+        flush();
       }
     }
   }

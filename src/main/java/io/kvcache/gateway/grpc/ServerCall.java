@@ -42,6 +42,8 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
   private boolean paused;
   private int unconsumedBytes;
   private long lastProgressMs;
+  private long queuedResponseBytes;   // charged to the connection's response budget, not yet written to the socket
+  private long lastResponseProgressMs;
   private Handler<Q> messageHandler;
   private Handler<Void> endHandler;
   private Handler<Throwable> exceptionHandler;
@@ -76,6 +78,19 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
 
   boolean isEnded() {
     return ended;
+  }
+
+  long queuedResponseBytes() {
+    return queuedResponseBytes;
+  }
+
+  long lastResponseProgressMs() {
+    return lastResponseProgressMs;
+  }
+
+  /** Some of the queued reply was written, or the client opened the stream's window. */
+  void onResponseProgress(long nowMs) {
+    lastResponseProgressMs = nowMs;
   }
 
   // ------------------------------------------------------------------------------------------------------ inbound
@@ -319,7 +334,24 @@ final class ServerCall<Q extends Message, R> implements CallContext, MessageStre
       return Future.failedFuture("the call has ended");
     }
     io.netty.buffer.ByteBuf frame = method.encoder().encode(connection.alloc(), response);
+    int size = frame.readableBytes();
+    if (!connection.reserveResponse(size)) {
+      frame.release();
+      String why = "the connection has too many response bytes queued unsent (its client does not read them)";
+      abort(GrpcStatus.RESOURCE_EXHAUSTED, why);
+      return Future.failedFuture(why);
+    }
+    if (queuedResponseBytes == 0) {
+      lastResponseProgressMs = System.nanoTime() / 1_000_000;
+    }
+    queuedResponseBytes += size;
     Promise<Void> written = Promise.promise();
+    // Written to the socket, or dropped (the stream reset, the connection closed): either way no longer queued.
+    written.future().onComplete(ar -> {
+      queuedResponseBytes -= size;
+      onResponseProgress(System.nanoTime() / 1_000_000);
+      connection.releaseResponse(size);
+    });
     connection.writeMessage(streamId, frame, written);
     return written.future();
   }

@@ -9,11 +9,12 @@ package io.kvcache.gateway.grpc;
  * @param connectionWindow HTTP/2 flow-control window per connection
  * @param maxFrameSize largest DATA frame we accept
  * @param maxMessageSize largest gRPC message (the 5-byte prefix is checked before anything is kept)
- * @param connectionBufferBytes request bytes one connection may have received but not yet processed; a stream that
- *        would exceed it fails with RESOURCE_EXHAUSTED (so a declared length is never an allocation, and a client that
- *        sends a lot is capped)
+ * @param connectionBufferBytes request bytes one connection may have received but not yet processed, and response
+ *        bytes it may have queued unsent; a stream that would exceed either fails with RESOURCE_EXHAUSTED (so a
+ *        declared length is never an allocation, a client that sends a lot is capped, and so is one that does not read)
  * @param idleTimeoutMs a connection with no open stream and no traffic this long is closed
- * @param messageTimeoutMs a stream whose current request message stops growing this long is reset (DEADLINE)
+ * @param messageTimeoutMs a stream whose current request message stops growing this long is failed (DEADLINE); one
+ *        whose queued reply stops draining this long is reset
  */
 public record TransportLimits(int maxConcurrentStreams, int maxHeaderListSize, int streamWindow, int connectionWindow,
                               int maxFrameSize, long maxMessageSize, long connectionBufferBytes, long idleTimeoutMs,

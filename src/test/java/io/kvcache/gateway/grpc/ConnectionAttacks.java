@@ -2,6 +2,7 @@ package io.kvcache.gateway.grpc;
 
 import io.kvcache.proto.health.HealthCheckResponse;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 
 import java.io.IOException;
@@ -52,7 +53,7 @@ final class ConnectionAttacks {
     try {
       failure = switch (in.kind()) {
         case PREFACE_GARBAGE -> garbage(in.bytes(), unix, deadline);
-        case FRAMES, HUGE_HEADERS, TOO_MANY_STREAMS, RESET_FLOOD, EMPTY_DATA_FLOOD -> {
+        case FRAMES, HUGE_HEADERS, TOO_MANY_STREAMS, RESET_FLOOD, EMPTY_DATA_FLOOD, STARVED_REPLY -> {
           try (RawH2Client c = endpoints.connect(unix)) {
             String before = serving(c, deadline);
             yield !before.equals("serving") ? "not serving before the input: " + before : attack(c, in, deadline);
@@ -121,6 +122,9 @@ final class ConnectionAttacks {
         c.frames(id, java.util.Collections.nCopies(in.size(), new byte[0]), false);
         return closedOrServing(c, deadline, After.CLOSED);
       }
+      case STARVED_REPLY -> {
+        return starvedReply(c, in.size(), deadline);
+      }
       default -> throw new IllegalArgumentException(in.kind().name());
     }
   }
@@ -158,6 +162,27 @@ final class ConnectionAttacks {
       return counted + " bytes of headers answered " + FuzzVerdicts.label(o) + ", not HTTP 431";
     }
     return closedOrServing(c, deadline, farPast ? After.CLOSED : After.SERVING);
+  }
+
+  /**
+   * Shrinks this client's stream window to {@code window} bytes behind its codec's back (a raw SETTINGS frame, so it
+   * never sends a WINDOW_UPDATE), then asks for a health check: answered if its 7-byte reply fits, else reset by the
+   * server once the reply stopped draining for the message timeout. Never left hanging.
+   */
+  private String starvedReply(RawH2Client c, int window, long deadline) throws InterruptedException {
+    c.raw(RawH2Client.h2Frame(4, 0, 0, ConnectionFuzzer.setting(4, window)));
+    int id = c.start(CHECK, GRPC, false);
+    c.data(id, RawH2Client.frame(false, new byte[0]), true);
+    RawH2Client.Outcome o = c.outcomeBy(id, deadline);
+    if (o == null) {
+      return "HANG a health check to a client with a " + window + "-byte window neither answered nor reset";
+    }
+    stats.outcome("connection: starved reply, " + FuzzVerdicts.label(o));
+    boolean fits = window >= 7;
+    if (fits ? o.grpcStatus() != 0 : !(o.reset() && o.resetCode() == Http2Error.CANCEL.code())) {
+      return "a health check to a client with a " + window + "-byte window ended with " + FuzzVerdicts.label(o);
+    }
+    return null;
   }
 
   /** "serving" if a health check on {@code c} answers SERVING by the deadline, else what happened instead. */

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * WINDOW_UPDATE, DATA on stream 0, HEADERS on a server stream id, CONTINUATION out of place, RST_STREAM on an idle
  * stream, an oversized frame, HPACK garbage) and frames it allows but a codec rarely sees (PING, PRIORITY, unknown
  * types); header lists past the advertised limit; more streams than SETTINGS_MAX_CONCURRENT_STREAMS; floods of resets
- * and of empty DATA frames. What the server owes each is in {@link Kind}.
+ * and of empty DATA frames; a client that shrinks its own window so replies cannot reach it. What the server owes each
+ * is in {@link Kind}.
  *
  * <p>Thread-safe: immutable; each input draws from its own {@link SplittableRandom}.
  */
@@ -22,9 +23,12 @@ final class ConnectionFuzzer {
    * HUGE_HEADERS: the call gets HTTP 431 and a reset (HTTP/2's answer to headers over the advertised limit; gRPC clients
    * check that limit before sending), or the connection is closed (far over it); never a call that runs.
    * TOO_MANY_STREAMS: the streams past the limit are refused (REFUSED_STREAM). RESET_FLOOD, EMPTY_DATA_FLOOD: the
-   * server closes the connection (the codec's protections against rapid resets and empty frames).
+   * server closes the connection (the codec's protections against rapid resets and empty frames). STARVED_REPLY: the
+   * client's SETTINGS shrink its stream window to {@code size} bytes (valid HTTP/2), then it never reads: a health
+   * check whose reply fits is answered, one whose reply does not is reset once it stopped draining for the message
+   * timeout; either way it ends, and its queued reply is released.
    */
-  enum Kind { PREFACE_GARBAGE, FRAMES, HUGE_HEADERS, TOO_MANY_STREAMS, RESET_FLOOD, EMPTY_DATA_FLOOD }
+  enum Kind { PREFACE_GARBAGE, FRAMES, HUGE_HEADERS, TOO_MANY_STREAMS, RESET_FLOOD, EMPTY_DATA_FLOOD, STARVED_REPLY }
 
   /**
    * One connection-level input: {@code bytes} is what PREFACE_GARBAGE sends, {@code frames} the raw frames of FRAMES
@@ -87,6 +91,9 @@ final class ConnectionFuzzer {
     if (pick == 7) {
       return new ConnectionInput(seed, Kind.EMPTY_DATA_FLOOD, new byte[0], List.of(), r.nextInt(3, 50));
     }
+    if (pick == 8) { // a health reply is 7 bytes: windows below it starve it
+      return new ConnectionInput(seed, Kind.STARVED_REPLY, new byte[0], List.of(), r.nextInt(0, 12));
+    }
     List<RawFrame> frames = new ArrayList<>();
     for (int i = r.nextInt(1, 4); i > 0; i--) {
       frames.add(frame(r));
@@ -97,8 +104,12 @@ final class ConnectionFuzzer {
   private static RawFrame frame(SplittableRandom r) {
     return switch (r.nextInt(16)) {
       case 0 -> new RawFrame("settings-odd-length", 4, 0, 0, new byte[r.nextInt(1, 6)]);
-      case 1 -> new RawFrame("settings-bad-value", 4, 0, 0, setting(ProtocolFuzzer.pick(r, 2, 4, 5),
-          ProtocolFuzzer.pick(r, 2, 0x8000_0000, 100, 0xFFFF_FFFF)));
+      case 1 -> { // ENABLE_PUSH is 0 or 1, INITIAL_WINDOW_SIZE at most 2^31-1, MAX_FRAME_SIZE 2^14..2^24-1
+        int id = ProtocolFuzzer.pick(r, 2, 4, 5);
+        int value = id == 4 ? ProtocolFuzzer.pick(r, 0x8000_0000, 0xFFFF_FFFF)
+            : ProtocolFuzzer.pick(r, 2, 0x8000_0000, 100, 0xFFFF_FFFF);
+        yield new RawFrame("settings-bad-value", 4, 0, 0, setting(id, value));
+      }
       case 2 -> new RawFrame("settings-ack-with-payload", 4, 1, 0, setting(3, 10));
       case 3 -> new RawFrame("ping", 6, 0, 0, new byte[8]);
       case 4 -> new RawFrame("ping-bad-length", 6, 0, 0, new byte[r.nextInt(0, 8)]);
@@ -125,7 +136,7 @@ final class ConnectionFuzzer {
     };
   }
 
-  private static byte[] setting(int id, int value) {
+  static byte[] setting(int id, int value) {
     return ByteBuffer.allocate(6).putShort((short) id).putInt(value).array();
   }
 }

@@ -34,15 +34,16 @@ import java.util.logging.Logger;
  *
  * <p>Thread-safe: static helpers; {@link LogCapture} is a thread-safe handler.
  */
-final class FuzzNodeChecks {
+public final class FuzzNodeChecks {
   private FuzzNodeChecks() {}
 
   /**
-   * The gauges of resources a call, a connection or a put may hold: request bytes, shared buffers, read leases, pins,
-   * parked buffers, puts in flight, copy/move tasks. Each must return to 0 once nothing is in flight and the timeouts
-   * (message, lease, put release) passed.
+   * The gauges of resources a call, a connection or a put may hold: request bytes, unsent replies, shared buffers, read
+   * leases, pins, parked buffers, puts in flight, copy/move tasks. Each must return to 0 once nothing is in flight and
+   * the timeouts (message, lease, put release) passed.
    */
   static final List<String> HELD_RESOURCES = List.of("kvstore_gateway_request_bytes_held",
+      "kvstore_gateway_response_bytes_queued",
       "kvstore_gateway_registered_buffers", "kvstore_replica_live_leases", "kvstore_replica_live_pins",
       "kvstore_replica_parked_buffers", "kvstore_replica_processing_objects", "kvstore_tasks_unfinished_replications");
 
@@ -56,7 +57,7 @@ final class FuzzNodeChecks {
     return out;
   }
 
-  static double gauge(MeterRegistry meters, String name) {
+  public static double gauge(MeterRegistry meters, String name) {
     return meters.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
   }
 
@@ -77,7 +78,7 @@ final class FuzzNodeChecks {
   }
 
   /** Null if a Put and a Get of a random value round-trip byte-exact and health is SERVING on {@code c}, else why not. */
-  static String roundTrip(RawH2Client c, String key, int size, long seed) throws Exception {
+  public static String roundTrip(RawH2Client c, String key, int size, long seed) throws Exception {
     byte[] value = new byte[size];
     new SplittableRandom(seed).nextBytes(value);
     byte[] put = unary(c, "/kvstore.v1.KvStore/Put",
@@ -124,7 +125,7 @@ final class FuzzNodeChecks {
   }
 
   /** Used heap after asking for a full collection (twice): approximate, as any heap figure of a running JVM is. */
-  static long usedHeapAfterGc() {
+  public static long usedHeapAfterGc() {
     for (int i = 0; i < 2; i++) {
       System.gc();
     }
@@ -136,7 +137,7 @@ final class FuzzNodeChecks {
    * Direct memory in use: the JVM's direct buffers plus what Netty allocated without them (its pools use direct memory
    * the JVM's buffer-pool bean does not see).
    */
-  static long directMemory() {
+  public static long directMemory() {
     long jvm = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
         .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
     return jvm + Math.max(0, PlatformDependent.usedDirectMemory());

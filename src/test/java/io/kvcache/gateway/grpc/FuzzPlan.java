@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * {@link FuzzReplayTest} regenerates them to send one connection's inputs again, alone.
  *
  * <p>Each batch opens a few connections per listener and sends a handful of calls on each (so the server's protections
- * against reset floods never see a batch as one). Calls go round-robin over the methods and alternate between the
+ * against reset floods never see a batch as one); one connection in four reads slowly (a small stream window). Calls go round-robin over the methods and alternate between the
  * listeners in blocks of one round, so every method is fuzzed on both. A connection carries at most two empty DATA
  * frames that do not end their stream: the server closes a connection after more than two in a row (a protection
  * {@link ConnectionFuzzer.Kind#EMPTY_DATA_FLOOD} checks on a connection of its own), and with several streams sharing a
@@ -24,11 +24,14 @@ final class FuzzPlan {
   static final int ATTACKS_PER_BATCH = 3;
   private static final int EMPTY_FRAMES_PER_CONNECTION = 2;
 
-  /** The calls of one connection, in the order they are sent. */
-  record Connection(boolean unix, List<ProtocolFuzzer.StreamInput> calls) {
+  /**
+   * The calls of one connection, in the order they are sent, and the flow-control window its streams give the server
+   * (a small one makes a slow reader: replies then wait for the client's window updates).
+   */
+  record Connection(boolean unix, int window, List<ProtocolFuzzer.StreamInput> calls) {
     String describe() {
-      StringBuilder b = new StringBuilder(unix ? "unix" : "tcp").append(" connection of ").append(calls.size())
-          .append(" calls:");
+      StringBuilder b = new StringBuilder(unix ? "unix" : "tcp").append(" connection (stream window ").append(window)
+          .append(") of ").append(calls.size()).append(" calls:");
       calls.forEach(c -> b.append("\n      ").append(c.describe()));
       return b.toString();
     }
@@ -71,7 +74,7 @@ final class FuzzPlan {
       int l = unix ? 1 : 0;
       ProtocolFuzzer.StreamInput in = calls.streamInput(seeds.nextLong(), target);
       if (current[l] == null || current[l].calls().size() == CALLS_PER_CONNECTION) {
-        current[l] = new Connection(unix, new ArrayList<>());
+        current[l] = new Connection(unix, window(), new ArrayList<>());
         empties[l] = 0;
         out.add(current[l]);
       }
@@ -81,8 +84,13 @@ final class FuzzPlan {
     for (int n = 0; n < ATTACKS_PER_BATCH; n++) {
       attacks.add(new Attack(connections.input(seeds.nextLong()), withUnix && attackInputs++ % 2 == 1));
     }
-    return new Batch(batches++, out.stream().map(c -> new Connection(c.unix(), List.copyOf(c.calls()))).toList(),
-        List.copyOf(attacks));
+    return new Batch(batches++, out.stream().map(c -> new Connection(c.unix(), c.window(), List.copyOf(c.calls())))
+        .toList(), List.copyOf(attacks));
+  }
+
+  /** Mostly a wide window; one connection in four a slow reader, with a window of 1-64 KiB. */
+  private int window() {
+    return seeds.nextInt(4) == 0 ? seeds.nextInt(1 << 10, 1 << 16) : RawH2Client.DEFAULT_WINDOW;
   }
 
   /** {@code in} without the empty, not stream-ending DATA frames past the connection's allowance. */

@@ -44,7 +44,7 @@ class FuzzReplayTest {
           ? planned.calls().stream().filter(c -> c.seed() == inputSeed).toList() : planned.calls();
       FuzzRun.Endpoints endpoints = new FuzzRun.Endpoints(TestNodes.HOST, node.grpcPort(), FuzzSession.unixPath(node));
       List<String> wrong = new ArrayList<>();
-      try (RawH2Client c = endpoints.connect(planned.unix())) {
+      try (RawH2Client c = endpoints.connect(planned.unix(), planned.window())) {
         List<Integer> ids = new ArrayList<>();
         for (ProtocolFuzzer.StreamInput in : calls) {
           ids.add(FuzzRun.send(c, in));

@@ -21,7 +21,11 @@ final class FuzzRun implements AutoCloseable {
   /** Where the node listens. {@code unixPath} null: TCP only. */
   record Endpoints(String host, int port, String unixPath) {
     RawH2Client connect(boolean unix) throws InterruptedException {
-      return unix ? RawH2Client.unix(unixPath) : new RawH2Client(host, port);
+      return connect(unix, RawH2Client.DEFAULT_WINDOW);
+    }
+
+    RawH2Client connect(boolean unix, int window) throws InterruptedException {
+      return unix ? RawH2Client.unix(unixPath, window) : new RawH2Client(host, port, window);
     }
   }
 
@@ -59,7 +63,7 @@ final class FuzzRun implements AutoCloseable {
     try {
       List<List<Sent>> sent = new ArrayList<>();
       for (FuzzPlan.Connection planned : batch.connections()) {
-        RawH2Client c = endpoints.connect(planned.unix());
+        RawH2Client c = endpoints.connect(planned.unix(), planned.window());
         clients.add(c);
         List<Sent> on = new ArrayList<>();
         for (ProtocolFuzzer.StreamInput in : planned.calls()) {

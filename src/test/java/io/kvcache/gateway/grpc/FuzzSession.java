@@ -35,7 +35,8 @@ public final class FuzzSession {
   }
 
   /** What a session found. Empty lists and zero counts mean the node held up. */
-  public record Result(long seed, String report, long inputs, long hangs, long failures, Map<String, Integer> outcomes,
+  public record Result(long seed, String report, long inputs, long calls, long connectionInputs, long hangs,
+                       long failures, Map<String, Integer> outcomes,
                        List<String> problems, long severeLines, List<String> severe, long baselineHeap, long heapAfter,
                        long maxHeapUsed, long baselineDirect, long directAfter, List<String> uncovered) {
     public boolean passed() {
@@ -100,7 +101,8 @@ public final class FuzzSession {
         problems.add("direct memory after the run " + (directAfter >> 20) + " MiB, baseline " + (baselineDirect >> 20)
             + " MiB");
       }
-      return new Result(seed, stats.report(), stats.inputs(), stats.hangs(), stats.failureCount(), stats.outcomes(),
+      return new Result(seed, stats.report(), stats.inputs(), stats.streamInputs(), stats.connectionInputs(),
+          stats.hangs(), stats.failureCount(), stats.outcomes(),
           problems, logs.count(), logs.lines(), baseline, heapAfter, stats.maxHeapUsed(), baselineDirect, directAfter,
           stats.uncovered(targets, unixPath != null));
     }

@@ -67,6 +67,14 @@ final class FuzzStats {
     return streamInputs + connectionInputs;
   }
 
+  synchronized long streamInputs() {
+    return streamInputs;
+  }
+
+  synchronized long connectionInputs() {
+    return connectionInputs;
+  }
+
   synchronized long failureCount() {
     return failureCount;
   }

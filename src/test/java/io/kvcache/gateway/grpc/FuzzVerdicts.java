@@ -107,8 +107,7 @@ final class FuzzVerdicts {
       if (body[pos] != 0) {
         return "reply message with flags " + body[pos];
       }
-      long size = ((body[pos + 1] & 0xFFL) << 24) | ((body[pos + 2] & 0xFF) << 16) | ((body[pos + 3] & 0xFF) << 8)
-          | (body[pos + 4] & 0xFF);
+      long size = RawH2Client.declaredLength(body, pos);
       if (size > body.length - pos - 5) {
         return "reply body ends inside a message";
       }

@@ -321,8 +321,7 @@ final class ProtocolFuzzer {
   private boolean fits(byte[] bytes) {
     int pos = 0;
     while (pos + 5 <= bytes.length) {
-      long size = ((bytes[pos + 1] & 0xFFL) << 24) | ((bytes[pos + 2] & 0xFF) << 16) | ((bytes[pos + 3] & 0xFF) << 8)
-          | (bytes[pos + 4] & 0xFF);
+      long size = RawH2Client.declaredLength(bytes, pos);
       if (bytes[pos] != 0 || size > maxMessageSize) {
         return false;
       }
@@ -341,8 +340,7 @@ final class ProtocolFuzzer {
       if (pos + 5 > bytes.length) {
         return true;
       }
-      long size = ((bytes[pos + 1] & 0xFFL) << 24) | ((bytes[pos + 2] & 0xFF) << 16) | ((bytes[pos + 3] & 0xFF) << 8)
-          | (bytes[pos + 4] & 0xFF);
+      long size = RawH2Client.declaredLength(bytes, pos);
       pos += 5 + (int) size;
     }
     return pos > bytes.length;

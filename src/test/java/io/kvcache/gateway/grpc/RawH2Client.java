@@ -85,22 +85,35 @@ public final class RawH2Client implements AutoCloseable {
     volatile String httpStatus;
   }
 
+  /** A client whose streams may receive 16 MiB ahead of what it consumed. */
+  public static final int DEFAULT_WINDOW = 16 << 20;
+
   public RawH2Client(String host, int port) throws InterruptedException {
-    this(NioIoHandler.newFactory(), NioSocketChannel.class, new InetSocketAddress(host, port));
+    this(host, port, DEFAULT_WINDOW);
+  }
+
+  /** A TCP client whose streams may receive {@code window} bytes ahead (a small one makes a slow reader). */
+  public RawH2Client(String host, int port, int window) throws InterruptedException {
+    this(NioIoHandler.newFactory(), NioSocketChannel.class, new InetSocketAddress(host, port), window);
   }
 
   /** A client of the node's Unix socket (needs the epoll transport, as the node does). */
   public static RawH2Client unix(String path) throws InterruptedException {
-    return new RawH2Client(EpollIoHandler.newFactory(), EpollDomainSocketChannel.class, new DomainSocketAddress(path));
+    return unix(path, DEFAULT_WINDOW);
   }
 
-  private RawH2Client(IoHandlerFactory ioHandlers, Class<? extends Channel> channelType, SocketAddress address)
-      throws InterruptedException {
+  public static RawH2Client unix(String path, int window) throws InterruptedException {
+    return new RawH2Client(EpollIoHandler.newFactory(), EpollDomainSocketChannel.class, new DomainSocketAddress(path),
+        window);
+  }
+
+  private RawH2Client(IoHandlerFactory ioHandlers, Class<? extends Channel> channelType, SocketAddress address,
+                      int window) throws InterruptedException {
     group = new MultiThreadIoEventLoopGroup(1, ioHandlers);
     Listener listener = new Listener();
     // Closing drops the connection at once, as a client that dies does (no graceful wait for open streams).
     Http2ConnectionHandlerBuilder builder = new Http2ConnectionHandlerBuilder().server(false).frameListener(listener)
-        .gracefulShutdownTimeoutMillis(0).initialSettings(new Http2Settings().initialWindowSize(16 << 20));
+        .gracefulShutdownTimeoutMillis(0).initialSettings(new Http2Settings().initialWindowSize(window));
     // The frame logger sees every frame; it records the GOAWAY this client sends on a connection error it detected
     // (why the connection ended), and logs every frame both ways if asked (for replaying one fuzz input by hand).
     boolean logFrames = Boolean.getBoolean(FRAME_LOG_PROPERTY);
@@ -201,10 +214,15 @@ public final class RawH2Client implements AutoCloseable {
     });
   }
 
-  /** Ends the stream with request trailers (a HEADERS frame with END_STREAM after the data). */
+  /**
+   * Ends the stream with request trailers (a HEADERS frame with END_STREAM after the data), unless the stream is already
+   * over on our side (the server may have answered and reset it): Netty would take HEADERS on a stream it no longer
+   * knows for a new stream, behind the ids already used, and fail the whole connection.
+   */
   public void trailers(int streamId) {
     onLoop(() -> {
-      if (ctx() == null) {
+      Http2Stream stream = http2.connection().stream(streamId);
+      if (ctx() == null || stream == null || !stream.state().localSideOpen()) {
         return null;
       }
       http2.encoder().writeHeaders(ctx(), streamId, new DefaultHttp2Headers().set("x-trailer", "1"), 0, true,
@@ -323,6 +341,12 @@ public final class RawH2Client implements AutoCloseable {
   public static byte[] prefix(boolean compressed, long length) {
     return new byte[] {(byte) (compressed ? 1 : 0), (byte) (length >>> 24), (byte) (length >>> 16),
         (byte) (length >>> 8), (byte) length};
+  }
+
+  /** The message length a gRPC prefix starting at {@code pos} of {@code bytes} declares (unsigned, big-endian). */
+  public static long declaredLength(byte[] bytes, int pos) {
+    return ((bytes[pos + 1] & 0xFFL) << 24) | ((bytes[pos + 2] & 0xFF) << 16) | ((bytes[pos + 3] & 0xFF) << 8)
+        | (bytes[pos + 4] & 0xFF);
   }
 
   /** An HTTP/2 frame as bytes: the 9-byte header (length, type, flags, stream id) and the payload, as given. */

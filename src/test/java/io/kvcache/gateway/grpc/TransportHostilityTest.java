@@ -182,6 +182,24 @@ class TransportHostilityTest {
     }
   }
 
+  /**
+   * A refusal that quotes the client's input (here an 8,000-char path) still reaches the client: the status message is
+   * cut to {@value StatusMessage#MAX_ENCODED_CHARS} chars, so the trailers stay far below the 8 KiB of response headers
+   * gRPC clients accept by default (past it a client drops the trailers and sees only the reset, i.e. no status at all).
+   * Found by the protocol fuzzer.
+   */
+  @Test
+  void aRefusalQuotingALongPathStillCarriesItsStatus() throws Exception {
+    try (RawH2Client c = client()) {
+      RawH2Client.Outcome o = assertStatus(c, c.start("/" + "p".repeat(8000), GRPC, false), 12);
+      assertTrue(o.grpcMessage().startsWith("unknown method /ppp"), o.grpcMessage());
+      assertTrue(o.grpcMessage().length() <= StatusMessage.MAX_ENCODED_CHARS, "" + o.grpcMessage().length());
+      o = assertStatus(c, c.start(SERVICE + "Put", "x/" + "é".repeat(3000), false), 12);
+      assertTrue(o.grpcMessage().startsWith("unsupported content-type x/é"), o.grpcMessage());
+      assertTrue(o.grpcMessage().endsWith("é..."), "cut between characters, not inside one: " + o.grpcMessage());
+    }
+  }
+
   @Test
   void otherContentTypesAreRefusedAndNeverRun() throws Exception {
     try (RawH2Client c = client()) {
