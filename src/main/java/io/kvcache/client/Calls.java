@@ -10,6 +10,7 @@ import io.kvcache.proto.v1.KvStoreGrpcClient;
 import io.kvcache.proto.v1.PutItem;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.grpc.client.InvalidStatusException;
 import io.vertx.grpc.common.GrpcStatus;
@@ -31,10 +32,12 @@ final class Calls {
    */
   private static final int CHUNK_BYTES = 1 << 20;
 
+  private final Vertx vertx;
   private final KvStoreGrpcClient stub;
   private final String namespace;
 
-  Calls(KvStoreGrpcClient stub, String namespace) {
+  Calls(Vertx vertx, KvStoreGrpcClient stub, String namespace) {
+    this.vertx = vertx;
     this.stub = stub;
     this.namespace = namespace;
   }
@@ -126,14 +129,20 @@ final class Calls {
     }
     KeyValue[] items = new KeyValue[count];
     Arrays.fill(items, new KeyValue(ErrorCode.OBJECT_NOT_FOUND, new byte[0]));
-    return check("BatchGet", stub.batchGet(request).compose(stream -> collect(stream, chunk -> {
+    // Started on a context so the stream's handlers are attached the moment the call's future completes, on that
+    // context, before any of its messages is delivered. Chained from a caller's own thread, a future that completed
+    // already runs the chain later as a task of its own, and the reply's messages and end, delivered before it, were
+    // lost: the call never ended (seen in tests whose calling thread competed for a busy CPU).
+    Promise<Void> ended = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(ignored -> stub.batchGet(request).compose(stream -> collect(stream, chunk -> {
       for (GetItem item : chunk.getItemsList()) {
         if (item.getIndex() < count) {
           items[item.getIndex()] = new KeyValue(item.getCode(),
               item.getCode() == ErrorCode.OK ? item.getValue().toByteArray() : new byte[0]);
         }
       }
-    }))).map(done -> new ArrayList<>(Arrays.asList(items)));
+    })).onComplete(ended));
+    return check("BatchGet", ended.future()).map(done -> new ArrayList<>(Arrays.asList(items)));
   }
 
   private static Future<Void> collect(ReadStream<BatchGetChunk> stream, io.vertx.core.Handler<BatchGetChunk> handler) {

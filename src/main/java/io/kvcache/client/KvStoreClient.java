@@ -70,7 +70,7 @@ public final class KvStoreClient implements AutoCloseable {
     this.grpc = GrpcClient.client(vertx, Transport.grpcOptions(options), Transport.httpOptions(options));
     this.stub = KvStoreGrpcClient.create(grpc, address);
     this.health = HealthGrpcClient.create(grpc, address);
-    this.calls = new Calls(stub, options.namespace());
+    this.calls = new Calls(vertx, stub, options.namespace());
     this.keepAliveTimer = vertx.setPeriodic(options.keepAlive().toMillis(), id -> ping());
   }
 

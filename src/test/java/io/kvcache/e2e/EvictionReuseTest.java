@@ -71,16 +71,17 @@ class EvictionReuseTest {
         }
         List<ErrorCode> codes = new ArrayList<>(Collections.nCopies(batch.size(), null));
         List<ByteString> values = new ArrayList<>(Collections.nCopies(batch.size(), null));
-        round.add(client.batchGet(BatchGetRequest.newBuilder().addAllKeys(batch).build())
+        round.add(Streams.onContext(clientVertx, () -> client.batchGet(BatchGetRequest.newBuilder().addAllKeys(batch)
+                .build())
             .compose(stream -> Streams.consume(stream, chunk -> {
               for (GetItem item : chunk.getItemsList()) {
                 codes.set(item.getIndex(), item.getCode());
                 values.set(item.getIndex(), item.getValue());
               }
-            }))
+            })))
             .map(ended -> new Checked(batch, codes, values)));
       }
-      await(Future.all(round));
+      awaitEach(i, round);
       for (Future<?> f : round) {
         if (f.result() instanceof Checked checked) {
           for (int j = 0; j < checked.keys.size(); j++) {
@@ -102,6 +103,18 @@ class EvictionReuseTest {
     assertTrue(hits > 100, "reads found stored values: " + hits);
     assertTrue(misses > 0, "eviction removed objects that were read before: " + misses);
     await(client.removeAll(RemoveAllRequest.newBuilder().setForce(true).build()));
+  }
+
+  /** Waits for every call of round {@code i}, naming the one that did not answer (put, get, batch get). */
+  private static void awaitEach(int i, List<Future<?>> round) {
+    String[] names = {"put", "get", "batch get"};
+    for (int c = 0; c < round.size(); c++) {
+      try {
+        await(round.get(c));
+      } catch (AssertionError e) {
+        throw new AssertionError("round " + i + ": the " + names[c] + " did not answer", e);
+      }
+    }
   }
 
   private record Checked(List<String> keys, List<ErrorCode> codes, List<ByteString> values) {}

@@ -90,7 +90,8 @@ class OffloadEndToEndTest {
     master.evict(1.0, 1.0, true);
     assertEquals(List.of(ReplicaType.LOCAL_DISK), replicaTypes("offloaded"), "disk-only after eviction");
     assertEquals(v, await(client.get(GetRequest.newBuilder().setKey("offloaded").build())).getValue());
-    List<GetItem> items = Streams.items(client.batchGet(BatchGetRequest.newBuilder().addKeys("offloaded").build()));
+    List<GetItem> items = Streams.items(clientVertx,
+        () -> client.batchGet(BatchGetRequest.newBuilder().addKeys("offloaded").build()));
     assertEquals(v, items.get(0).getValue(), "batch gets read SSD-only keys too");
     assertEquals(0, node.storage().ssd().buffers().usedBytes(), "load buffers released early, not by GC");
     assertTrue(node.storage().ssd().buffers().earlyReleases() >= 2);

@@ -84,7 +84,7 @@ class SingleNodeEndToEndTest {
         put.getCodesList());
     assertEquals(2, put.getStored());
 
-    List<GetItem> got = Streams.items(client.batchGet(BatchGetRequest.newBuilder()
+    List<GetItem> got = Streams.items(clientVertx, () -> client.batchGet(BatchGetRequest.newBuilder()
         .addKeys("mix-1").addKeys("mix-missing").addKeys("").addKeys("mix-4").build()));
     assertEquals(4, got.size());
     assertEquals(ErrorCode.OK, got.get(0).getCode());
@@ -125,14 +125,15 @@ class SingleNodeEndToEndTest {
       get.addKeys("page-" + i);
     }
     int[] seen = {0};
-    await(client.batchGet(get.build()).compose(stream -> Streams.consume(stream, chunk -> {
-      for (GetItem item : chunk.getItemsList()) {
-        assertEquals(seen[0], item.getIndex(), "items arrive in request order");
-        assertEquals(ErrorCode.OK, item.getCode());
-        assertEquals(value("page-" + seen[0], size), item.getValue());
-        seen[0]++;
-      }
-    })));
+    await(Streams.onContext(clientVertx, () -> client.batchGet(get.build()).compose(stream -> Streams.consume(stream,
+        chunk -> {
+          for (GetItem item : chunk.getItemsList()) {
+            assertEquals(seen[0], item.getIndex(), "items arrive in request order");
+            assertEquals(ErrorCode.OK, item.getCode());
+            assertEquals(value("page-" + seen[0], size), item.getValue());
+            seen[0]++;
+          }
+        }))));
     assertEquals(count, seen[0]);
     BatchRemoveRequest.Builder remove = BatchRemoveRequest.newBuilder().setNamespace("big-batch").setForce(true);
     get.getKeysList().forEach(remove::addKeys);

@@ -44,12 +44,24 @@ final class Streams {
     };
   }
 
-  /** Collects every item; handlers are attached inside compose so they are set on the event loop before data flows. */
-  static List<GetItem> items(Future<ReadStream<BatchGetChunk>> call) {
+  /** Collects every item of the BatchGet {@code call} starts (on a context of {@code vertx}: see {@link #onContext}). */
+  static List<GetItem> items(Vertx vertx, java.util.function.Supplier<Future<ReadStream<BatchGetChunk>>> call) {
     List<GetItem> items = new ArrayList<>();
-    io.kvcache.testing.TestNodes.await(
-        call.compose(stream -> consume(stream, chunk -> items.addAll(chunk.getItemsList()))));
+    io.kvcache.testing.TestNodes.await(onContext(vertx,
+        () -> call.get().compose(stream -> consume(stream, chunk -> items.addAll(chunk.getItemsList())))));
     return items;
+  }
+
+  /**
+   * Starts {@code call} on a context of {@code vertx} and returns what it completes with. A chain attached from a
+   * test thread to a call's future that has already completed runs later, as its own task on the context; a stream's
+   * first messages and its end may be delivered before that and be lost. Started on the context, the chain is attached
+   * before the future can complete, and runs the moment it does, ahead of the stream's events.
+   */
+  static <T> Future<T> onContext(Vertx vertx, java.util.function.Supplier<Future<T>> call) {
+    io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(ignored -> call.get().onComplete(done));
+    return done.future();
   }
 
   /** Feeds every element to {@code handler}; completes when the stream ends, fails if it fails. */

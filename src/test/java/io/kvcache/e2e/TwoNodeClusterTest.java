@@ -64,7 +64,8 @@ class TwoNodeClusterTest {
       assertEquals(onB, await(via.get(GetRequest.newBuilder().setKey("on-b").build())).getValue());
     }
     // A batch through B mixing both nodes.
-    List<GetItem> items = Streams.items(viaB.batchGet(BatchGetRequest.newBuilder().addKeys("on-b").addKeys("on-a").build()));
+    List<GetItem> items = Streams.items(clientVertx,
+        () -> viaB.batchGet(BatchGetRequest.newBuilder().addKeys("on-b").addKeys("on-a").build()));
     assertEquals(onB, items.get(0).getValue());
     assertEquals(onA, items.get(1).getValue());
 
