@@ -2,13 +2,16 @@
 # The offload pipeline against fio on the same file system, alternating in one run (issue 6):
 #   - offload DRAM -> SSD of 1 MiB objects vs fio sequential write (1 MiB blocks, QD 32, O_DIRECT)
 #   - gets served from SSD (BatchGet of 32 keys, STREAMS=2 in flight) for 64 KiB and 1 MiB objects vs fio random read
-#     of that size at QD 32; and the SSD engine's batch load alone (32 keys into the load buffers), same comparison
+#     of that size at QD 32; and the SSD engine's batch load alone (32 keys into the load buffers), same comparison.
+#     The gets are driven twice: by h2load (one connection per stream, a fixed BatchGet each; the node's CPU s/GB from
+#     /proc) and by the in-process Java client (which spends more CPU per byte than the node it measures)
 # Prints each pair on stderr and a table of medians (ratio = median of the pairwise ratios ours/fio).
 #   bench/offload-vs-fio.sh            REPS=3 (pairs per row), SECS=5, OFFLOAD_MIB=1024 (bytes offloaded per run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}; SECS=${SECS:-5}; OFFLOAD_MIB=${OFFLOAD_MIB:-1024}
 command -v fio >/dev/null || { echo "installing fio" >&2; apt-get install -y -q fio >/dev/null; }
+command -v h2load >/dev/null || { echo "installing nghttp2-client" >&2; apt-get install -y -q nghttp2-client >/dev/null; }
 DIR=target/bench/offload; mkdir -p "$DIR"
 ./kvstore java io.kvcache.app.PrintConfigTable >/dev/null 2>&1 # builds if needed
 
@@ -18,10 +21,38 @@ import json,sys
 j=json.load(sys.stdin)["jobs"][0]
 print("%.1f" % ((j["read"]["bw_bytes"] + j["write"]["bw_bytes"]) / 1e6))'
 }
-ours() { # OffloadBench args... -> "offload_mbps engine_load_mbps get_mbps"
-  local out; out=$(./kvstore java io.kvcache.bench.OffloadBench --dir "$DIR/ssd-$RANDOM$RANDOM" "$@" 2>/dev/null)
+ours() { # OffloadBench args... -> "offload_mbps engine_load_mbps get_mbps h2load_get_mbps h2load_server_cpu_s_per_gb"
+  # The in-process Java client decodes every value into the heap and costs more CPU per byte than the node; the
+  # end-to-end SSD get is also measured with h2load (one connection per stream, each repeating its own BatchGet of 32
+  # random keys, served from the SSD since no DRAM replica is left), and the node's CPU read from /proc.
+  local bodies="$DIR/bodies-$RANDOM$RANDOM" log="$DIR/bench-$RANDOM$RANDOM.out"
+  ./kvstore java io.kvcache.bench.OffloadBench --dir "$DIR/ssd-$RANDOM$RANDOM" --h2load-bodies "$bodies" "$@" \
+    > "$log" 2>/dev/null &
+  local pid=$! port="" h2=""
+  for _ in $(seq 1 3000); do
+    port=$(sed -n 's/^RESULT phase=serving port=\([0-9]*\).*/\1/p' "$log"); [ -n "$port" ] && break
+    kill -0 $pid 2>/dev/null || break; sleep 0.2
+  done
+  if [ -n "$port" ]; then
+    local t0 t1 pids=() bytes=0
+    t0=$(awk '{print $14+$15}' /proc/$pid/stat)
+    for body in "$bodies"/get-*.bin; do
+      h2load -c 1 -m 1 -D "$SECS" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
+        "http://127.0.0.1:$port/kvstore.v1.KvStore/BatchGet" > "$body.h2load" 2>&1 & pids+=($!)
+    done
+    wait "${pids[@]}"
+    t1=$(awk '{print $14+$15}' /proc/$pid/stat)
+    for body in "$bodies"/get-*.bin; do
+      local data; data=$(sed -n 's/^traffic: .*(\([0-9]*\)) data.*/\1/p' "$body.h2load")
+      bytes=$(( bytes + ${data:-0} ))
+    done
+    h2=$(awk -v b=$bytes -v s="$SECS" -v t=$((t1 - t0)) 'BEGIN {printf "%.1f %.2f", b / s / 1e6, (t / 100) / (b / 1e9)}')
+    touch "$bodies/done"
+  fi
+  wait $pid || true
   local pick='s/^RESULT phase=PHASE.* mbps=\([0-9.]*\).*/\1/p'
-  echo "$(sed -n "${pick/PHASE/offload}" <<< "$out") $(sed -n "${pick/PHASE/engine_load}" <<< "$out") $(sed -n "${pick/PHASE/ssd_get}" <<< "$out")"
+  echo "$(sed -n "${pick/PHASE/offload}" "$log") $(sed -n "${pick/PHASE/engine_load}" "$log") $(sed -n "${pick/PHASE/ssd_get}" "$log") ${h2:-0 0}"
+  rm -rf "$bodies" "$log"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -30,21 +61,22 @@ for rep in $(seq 1 "$REPS"); do
   for size in 1048576 65536; do
     objects=$(( OFFLOAD_MIB * 1048576 / size )); [ "$size" -lt 1048576 ] && objects=$(( objects < 8192 ? objects : 8192 ))
     rm -rf "$DIR"/ssd-*
-    read -r off eng get <<< "$(ours --size "$size" --objects "$objects" --seconds "$SECS" --streams "${STREAMS:-2}")"
+    read -r off eng get h2get h2cpu <<< "$(ours --size "$size" --objects "$objects" --seconds "$SECS" --streams "${STREAMS:-2}")"
     fw=$(fio_mbps --name=w --filename="$DIR/fio.dat" --size=$((objects * size)) --rw=write --bs=1M --iodepth=32 \
       --direct=1 --ioengine=io_uring)
     fr=$(fio_mbps --name=r --filename="$DIR/fio.dat" --size=$((objects * size)) --rw=randread --bs="$size" --iodepth=32 \
       --direct=1 --ioengine=io_uring --time_based --runtime="$SECS")
     rm -f "$DIR/fio.dat"
-    echo "rep $rep size $size: offload $off MB/s vs fio write $fw; engine load $eng, ssd get $get MB/s vs fio randread $fr" >&2
+    echo "rep $rep size $size: offload $off MB/s vs fio write $fw; engine load $eng, ssd get $get MB/s (h2load: $h2get MB/s, node $h2cpu CPU s/GB) vs fio randread $fr" >&2
     [ "$size" -eq 1048576 ] && SAMPLES[offload]+="$off $fw,"
     SAMPLES[engine$size]+="$eng $fr,"
     SAMPLES[get$size]+="$get $fr,"
+    SAMPLES[h2get$size]+="$h2get $fr,"
   done
 done
 
 printf '\n| row | ours MB/s | fio MB/s | ours / fio |\n|---|---:|---:|---:|\n'
-for row in offload engine65536 get65536 engine1048576 get1048576; do
+for row in offload engine65536 get65536 h2get65536 engine1048576 get1048576 h2get1048576; do
   IFS=, read -ra pairs <<< "${SAMPLES[$row]%,}"
   o=$(for p in "${pairs[@]}"; do echo "${p% *}"; done | median)
   f=$(for p in "${pairs[@]}"; do echo "${p#* }"; done | median)
@@ -53,6 +85,8 @@ for row in offload engine65536 get65536 engine1048576 get1048576; do
     offload) label="offload DRAM->SSD, 1 MiB objects vs fio seq write 1M QD32" ;;
     engine65536) label="SSD batch load into load buffers (engine alone), 64 KiB x 32 vs fio randread 64K QD32" ;;
     get65536) label="get from SSD end to end, 64 KiB (BatchGet 32, ${STREAMS:-2} in flight) vs fio randread 64K QD32" ;;
+    h2get65536) label="get from SSD end to end, 64 KiB, h2load BatchGet 32 (${STREAMS:-2} connections) vs fio randread 64K QD32" ;;
+    h2get1048576) label="get from SSD end to end, 1 MiB, h2load BatchGet 32 (${STREAMS:-2} connections) vs fio randread 1M QD32" ;;
     engine1048576) label="SSD batch load into load buffers (engine alone), 1 MiB x 32 vs fio randread 1M QD32" ;;
     get1048576) label="get from SSD end to end, 1 MiB (BatchGet 32, ${STREAMS:-2} in flight) vs fio randread 1M QD32" ;;
   esac

@@ -25,6 +25,33 @@ import java.util.concurrent.TimeUnit;
 public final class OffloadBench {
   private OffloadBench() {}
 
+  /**
+   * For a load generator outside this JVM (h2load; the in-process Java client costs more CPU per byte than the node):
+   * writes one BatchGet request body of {@code batch} random keys per stream ({@code get-<i>.bin}: the gRPC prefix and
+   * the message), prints {@code RESULT phase=serving port=...}, and waits until the file {@code done} appears there
+   * (at most 10 minutes).
+   */
+  private static void serveForH2load(Path dir, int port, int streams, int batch, int objects) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    SplittableRandom random = new SplittableRandom(3);
+    for (int st = 0; st < streams; st++) {
+      BatchGetRequest.Builder get = BatchGetRequest.newBuilder();
+      for (int i = 0; i < batch; i++) {
+        get.addKeys("obj-" + random.nextInt(objects));
+      }
+      byte[] message = get.build().toByteArray();
+      java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length)
+          .put(message);
+      java.nio.file.Files.write(dir.resolve("get-" + st + ".bin"), body.array());
+    }
+    System.out.printf("RESULT phase=serving port=%d%n", port);
+    System.out.flush();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (!java.nio.file.Files.exists(dir.resolve("done")) && System.nanoTime() < deadline) {
+      Thread.sleep(50); // polling for the script's signal; nothing is measured here
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> a = Args.parse(args);
     int size = Integer.parseInt(a.getOrDefault("size", "1048576"));
@@ -101,6 +128,10 @@ public final class OffloadBench {
       double engineSeconds = (System.nanoTime() - engineStart) / 1e9;
       System.out.printf("RESULT phase=engine_load size=%d batch=%d mbps=%.1f%n", size, batch,
           engineBytes / engineSeconds / 1e6);
+
+      if (a.containsKey("h2load-bodies")) {
+        serveForH2load(Path.of(a.get("h2load-bodies")), node.grpcPort(), streams, batch, objects);
+      }
 
       // End to end: `streams` BatchGets of `batch` keys in flight over one connection, for `seconds`.
       java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong();
