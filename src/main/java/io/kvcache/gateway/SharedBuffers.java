@@ -15,7 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The shared-memory buffers clients of one gateway registered (the same-host path). A client creates a file in the
@@ -45,7 +47,7 @@ final class SharedBuffers {
     boolean closed;
   }
 
-  private final Vertx vertx;
+  private final Function<Callable<ShmFile.Mapped>, Future<ShmFile.Mapped>> offLoop;
   private final ShmOptions options;
   private final int nodeUid;
   private final AtomicLong registeredOnNode;
@@ -53,7 +55,13 @@ final class SharedBuffers {
 
   /** @param registeredOnNode the node-wide count of mapped buffers (the {@code kvstore_gateway_registered_buffers} gauge) */
   SharedBuffers(Vertx vertx, ShmOptions options, int nodeUid, AtomicLong registeredOnNode) {
-    this.vertx = vertx;
+    this(task -> vertx.executeBlocking(task, false), options, nodeUid, registeredOnNode);
+  }
+
+  /** @param offLoop runs a file mapping on a thread allowed to block; its future completes on the caller's context */
+  SharedBuffers(Function<Callable<ShmFile.Mapped>, Future<ShmFile.Mapped>> offLoop, ShmOptions options, int nodeUid,
+                AtomicLong registeredOnNode) {
+    this.offLoop = offLoop;
     this.options = options;
     this.nodeUid = nodeUid;
     this.registeredOnNode = registeredOnNode;
@@ -92,7 +100,7 @@ final class SharedBuffers {
           + options.buffersPerConnection() + " buffers (shm_buffers_per_connection)"));
     }
     owner.pending++;
-    return vertx.executeBlocking(() -> ShmFile.map(options.directory(), nodeUid, path, size), false)
+    return offLoop.apply(() -> ShmFile.map(options.directory(), nodeUid, path, size))
         .otherwise(failure -> ShmFile.Mapped.refused(ErrorCode.FILE_OPEN_FAIL, "the file could not be mapped"))
         .map(mapped -> {
           owner.pending--;

@@ -192,11 +192,17 @@ class SharedBuffersTest {
 
   @Test
   void aConnectionClosedWhileItsFileIsMappedGetsNothing() throws IOException {
+    // The mapping waits for the test's go, so the close surely comes while it is in flight (a mapping that finished
+    // before its future's listeners were attached would otherwise complete the registration inline, before the close).
+    Promise<Void> go = Promise.promise();
+    buffers = new SharedBuffers(task -> go.future().compose(ignored -> vertx.executeBlocking(task, false)),
+        new ShmOptions(dir, 1L << 20, CAP), uid, gauge);
     FakeConnection client = unix();
     String path = file("late", 4096, "rw-------").toString();
     SharedBuffers.Registration refused = onLoop(() -> {
       Future<SharedBuffers.Registration> pending = buffers.register(client, path, 4096);
-      client.close(); // the file is being mapped on a worker
+      client.close();
+      go.complete();
       return pending;
     });
     assertEquals(ErrorCode.ILLEGAL_CLIENT, refused.code());
