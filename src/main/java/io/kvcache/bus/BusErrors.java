@@ -14,9 +14,17 @@ public final class BusErrors {
    */
   public static final int NOT_MASTER = ErrorCode.UNAVAILABLE_IN_CURRENT_MODE_VALUE;
 
+  /**
+   * The failure code of an answer the master withheld because it lost its lease after doing the work: the request
+   * may have been applied (a PutStart's reservation made), so asking again is only for calls that may be repeated —
+   * a repeated PutStart would find its own reservation and answer OBJECT_ALREADY_EXISTS. Not an ErrorCode number.
+   */
+  public static final int ANSWER_WITHHELD = 1_000_001;
+
   public static ErrorCode codeOf(Throwable failure) {
     if (failure instanceof ReplyException reply) {
-      if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == NOT_MASTER) {
+      if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+          && (reply.failureCode() == NOT_MASTER || reply.failureCode() == ANSWER_WITHHELD)) {
         return ErrorCode.UNAVAILABLE_IN_CURRENT_MODE;
       }
       return reply.failureType() == ReplyFailure.TIMEOUT ? ErrorCode.RPC_TIMEOUT : ErrorCode.RPC_FAIL;
@@ -37,9 +45,19 @@ public final class BusErrors {
         || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == NOT_MASTER));
   }
 
-  /** True if the request may or may not have been applied (timed out, or its target vanished mid-call). */
+  /** True if the master withheld its answer because it lost its lease: it is no longer the one to ask. */
+  public static boolean withheld(Throwable failure) {
+    return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && reply.failureCode() == ANSWER_WITHHELD;
+  }
+
+  /**
+   * True if the request may or may not have been applied (timed out, its target vanished mid-call, or the master
+   * withheld its answer after losing the lease).
+   */
   public static boolean lost(Throwable failure) {
     return failure instanceof Departures.Departed
-        || (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT);
+        || (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.TIMEOUT)
+        || withheld(failure);
   }
 }

@@ -81,7 +81,7 @@ public final class MasterCalls {
           return;
         }
         boolean undelivered = BusErrors.undelivered(ar.cause());
-        if (undelivered || ar.cause() instanceof Departures.Departed) {
+        if (undelivered || ar.cause() instanceof Departures.Departed || BusErrors.withheld(ar.cause())) {
           presence.forget(master);
         }
         if (undelivered || (repeatable && BusErrors.lost(ar.cause()))) {

@@ -13,7 +13,8 @@ import java.util.function.LongConsumer;
  * holds a valid lease (checked synchronously, per request) and only if it does not carry a newer term than this
  * master's — a newer term means this master has been replaced: the request is refused, counted, and the node told to
  * step down. An answer is sent only if the lease is still valid once the work is done, and carries this master's term
- * and node id. A refused request did nothing: the sender may ask again and reach the active master.
+ * and node id. A refused request did nothing: the sender may ask again and reach the active master; a withheld answer
+ * ({@link BusErrors#ANSWER_WITHHELD}) may hide work done, and only repeatable calls are asked again.
  *
  * @param term this master's fencing term
  * @param nodeId this node's id (answers name it, so callers can fail fast if it leaves)
@@ -40,12 +41,13 @@ public record MasterFence(long term, String nodeId, BooleanSupplier serving, Lon
     return true;
   }
 
-  /** Answers {@code request} with {@code body} if the lease is still valid; otherwise fails it as not the master. */
+  /** Answers {@code request} with {@code body} if the lease is still valid; otherwise withholds the answer. */
   public void reply(Message<?> request, Object body) {
     if (serving.getAsBoolean()) {
       request.reply(body, Fencing.reply(term, nodeId));
     } else {
-      request.fail(BusErrors.NOT_MASTER, "lost the master lease while answering");
+      // The work is done and may stand (a reservation, a removal): not "nothing done", so no blind retry.
+      request.fail(BusErrors.ANSWER_WITHHELD, "lost the master lease while answering");
     }
   }
 }
