@@ -8,16 +8,20 @@
 # moved (utime+stime from /proc/<pid>/stat). A two-node row runs the same with the client on node A's gateway and every
 # replica on node B (A has no segment), so the bytes cross the node-to-node path.
 #
-#   bench/store-vs-redis.sh [--sizes 4096,65536,1048576] [--seconds 5] [--clients 8] [--no-two-node]
+# Before its rows, each store setup gets --warm-up seconds of unmeasured 4 KiB puts and gets (a fresh JVM's JIT compiler
+# otherwise takes a large share of the first rows' CPU; Redis has no such phase).
+#
+#   bench/store-vs-redis.sh [--sizes 4096,65536,1048576] [--seconds 5] [--clients 8] [--warm-up 10] [--no-two-node]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZES=4096,65536,1048576; SECS=5; CLIENTS=8; TWO_NODE=1
+SIZES=4096,65536,1048576; SECS=5; CLIENTS=8; TWO_NODE=1; WARM=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) SIZES=$2; shift 2 ;;
     --seconds) SECS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
+    --warm-up) WARM=$2; shift 2 ;;
     --no-two-node) TWO_NODE=0; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -69,6 +73,14 @@ declare -A MB CPU
 measure_store() {
   local label=$1 port=$2; shift 2
   local size t0 t1 line ok secs total
+  if [ "$WARM" -gt 0 ]; then # unmeasured: 4 KiB puts, then gets of one of them
+    ./kvstore java io.kvcache.bench.PutLoad --port "$port" --clients "$CLIENTS" --size 4096 --seconds "$WARM" \
+      --prefix "warm-" >/dev/null
+    ./kvstore java io.kvcache.bench.PutLoad --port "$port" --clients 1 --size 4096 --count 1 --prefix "warm-get-" >/dev/null
+    get_body "warm-get-0-0" "$OUT/get-warm.bin"
+    h2load -c "$CLIENTS" -m 1 -D "$WARM" -d "$OUT/get-warm.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+      "http://127.0.0.1:$port/kvstore.v1.KvStore/Get" >/dev/null 2>&1
+  fi
   for size in "${SIZE_LIST[@]}"; do
     t0=$(ticks "$@")
     line=$(./kvstore java io.kvcache.bench.PutLoad --port "$port" --clients "$CLIENTS" --size "$size" --seconds "$SECS" | grep '^RESULT')
