@@ -22,6 +22,14 @@ import json,sys
 j=json.load(sys.stdin)["jobs"][0]
 print("%.1f" % ((j["read"]["bw_bytes"] + j["write"]["bw_bytes"]) / 1e6))'
 }
+h2load_gets() { # PORT BODIES-DIR SECONDS: one h2load connection per body, all at once; each output in <body>.h2load
+  local pids=() body
+  for body in "$2"/get-*.bin; do
+    h2load -c 1 -m 1 -D "$3" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
+      "http://127.0.0.1:$1/kvstore.v1.KvStore/BatchGet" > "$body.h2load" 2>&1 & pids+=($!)
+  done
+  wait "${pids[@]}"
+}
 ours() { # OffloadBench args... -> "offload_mbps engine_load_mbps get_mbps h2load_get_mbps h2load_server_cpu_s_per_gb"
   # The in-process Java client decodes every value into the heap and costs more CPU per byte than the node; the
   # end-to-end SSD get is also measured with h2load (one connection per stream, each repeating its own BatchGet of 32
@@ -35,19 +43,11 @@ ours() { # OffloadBench args... -> "offload_mbps engine_load_mbps get_mbps h2loa
     kill -0 $pid 2>/dev/null || break; sleep 0.2
   done
   if [ -n "$port" ]; then
-    local t0 t1 pids=() bytes=0
+    local t0 t1 bytes=0
     # Warm-up first (unmeasured): on a fresh JVM the JIT compiler takes a third of the CPU for the first seconds.
-    for body in "$bodies"/get-*.bin; do
-      h2load -c 1 -m 1 -D "$WARM" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
-        "http://127.0.0.1:$port/kvstore.v1.KvStore/BatchGet" > /dev/null 2>&1 & pids+=($!)
-    done
-    wait "${pids[@]}"; pids=()
+    h2load_gets "$port" "$bodies" "$WARM"
     t0=$(awk '{print $14+$15}' /proc/$pid/stat)
-    for body in "$bodies"/get-*.bin; do
-      h2load -c 1 -m 1 -D "$SECS" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
-        "http://127.0.0.1:$port/kvstore.v1.KvStore/BatchGet" > "$body.h2load" 2>&1 & pids+=($!)
-    done
-    wait "${pids[@]}"
+    h2load_gets "$port" "$bodies" "$SECS"
     t1=$(awk '{print $14+$15}' /proc/$pid/stat)
     for body in "$bodies"/get-*.bin; do
       local data; data=$(sed -n 's/^traffic: .*(\([0-9]*\)) data.*/\1/p' "$body.h2load")

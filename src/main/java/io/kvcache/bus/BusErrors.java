@@ -22,11 +22,10 @@ public final class BusErrors {
   public static final int ANSWER_WITHHELD = 1_000_001;
 
   public static ErrorCode codeOf(Throwable failure) {
+    if (refusedWith(failure, NOT_MASTER) || withheld(failure)) {
+      return ErrorCode.UNAVAILABLE_IN_CURRENT_MODE;
+    }
     if (failure instanceof ReplyException reply) {
-      if (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-          && (reply.failureCode() == NOT_MASTER || reply.failureCode() == ANSWER_WITHHELD)) {
-        return ErrorCode.UNAVAILABLE_IN_CURRENT_MODE;
-      }
       return reply.failureType() == ReplyFailure.TIMEOUT ? ErrorCode.RPC_TIMEOUT : ErrorCode.RPC_FAIL;
     }
     if (failure instanceof Departures.Departed || failure instanceof MasterCalls.NoMaster
@@ -41,14 +40,19 @@ public final class BusErrors {
    * address (no master yet, or a failover under way), or a master-role node refused it as not the active master.
    */
   public static boolean undelivered(Throwable failure) {
-    return failure instanceof ReplyException reply && (reply.failureType() == ReplyFailure.NO_HANDLERS
-        || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == NOT_MASTER));
+    return (failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS)
+        || refusedWith(failure, NOT_MASTER);
   }
 
   /** True if the master withheld its answer because it lost its lease: it is no longer the one to ask. */
   public static boolean withheld(Throwable failure) {
+    return refusedWith(failure, ANSWER_WITHHELD);
+  }
+
+  /** The recipient failed the request with {@code code}. */
+  private static boolean refusedWith(Throwable failure, int code) {
     return failure instanceof ReplyException reply && reply.failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && reply.failureCode() == ANSWER_WITHHELD;
+        && reply.failureCode() == code;
   }
 
   /**

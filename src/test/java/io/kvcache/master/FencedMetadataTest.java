@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class FencedMetadataTest {
   private static final List<ObjectKey> KEYS = List.of(ObjectKey.of(new byte[] {1, 'k'}));
 
-  /** Counts calls; putStart answers OK at once, putEnd when the test says so. */
+  /** Counts calls; putStart answers OK at once, putEnd when the test says so; any other call fails the test. */
   private static final class Delegate {
     final AtomicInteger calls = new AtomicInteger();
     final Promise<ErrorCode[]> putEnd = Promise.promise();
@@ -30,7 +30,7 @@ class FencedMetadataTest {
           return switch (method.getName()) {
             case "putStart" -> Future.succeededFuture(new KeyReplicas[] {new KeyReplicas(ErrorCode.OK, 10, List.of())});
             case "putEnd" -> putEnd.future();
-            default -> throw new UnsupportedOperationException(method.getName());
+            default -> throw new AssertionError("FencedMetadata made a call the test did not expect: " + method.getName());
           };
         });
   }
