@@ -75,7 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayMetrics metrics = new GatewayMetrics(meters);
     Promoter promoter = new Promoter(options.promotionOnHit(), metadata, data, localSegment);
-    ReadFlow reads = new ReadFlow(data, new SsdReader(vertx, delivery, nodeId, localSsd), promoter,
+    ReadFlow reads = new ReadFlow(data, new SsdReader(vertx, delivery, nodeId, localSsd, data), promoter,
         MillisClock.MONOTONIC, metrics);
     PutFlow puts = new PutFlow(metadata, data, options.putFullRetries());
     SharedBuffers buffers = new SharedBuffers(vertx, options.shm(), SharedBuffers.processUid(), registeredBuffers);

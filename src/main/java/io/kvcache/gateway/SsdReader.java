@@ -5,10 +5,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.kvcache.bus.Addresses;
 import io.kvcache.bus.BusErrors;
-import io.kvcache.proto.bus.SsdBufferBytes;
 import io.kvcache.proto.bus.SsdLoadToBuffers;
 import io.kvcache.proto.bus.SsdLoadedBatch;
-import io.kvcache.proto.bus.SsdReadBuffer;
 import io.kvcache.proto.bus.SsdReleaseBuffers;
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.storage.DataTransfer;
@@ -23,28 +21,34 @@ import java.util.List;
 
 /**
  * Reads objects that only an SSD holds, through the owning node's load buffers: one batch read per node into a batch
- * owned by this gateway, then the bytes — straight from the registered region when the SSD is on this node, pulled over
- * the event bus otherwise — then an early release (in-process, or a fire-and-forget message; the node's GC lease is the
- * safety net).
+ * owned by this gateway, then the bytes — straight from the registered region when the SSD is on this node, over the data
+ * connection to that node otherwise (PeerWire LOADED: copied once there, from the region into the reply's direct
+ * buffer; the event bus carries only the load and release messages) — then an early release (in-process, or a
+ * fire-and-forget message; the node's GC lease is the safety net).
  *
  * <p>Not thread-safe: one per gateway verticle.
  */
 final class SsdReader {
-  /** A loaded batch on {@code node}: its id and the per-object outcome. */
-  record Loaded(String node, String batchId, ErrorCode[] codes) {}
+  /** A loaded batch on {@code node} (whose data connection authenticates for {@code dataName}): id and outcomes. */
+  record Loaded(String node, String dataName, String batchId, ErrorCode[] codes) {}
 
   private final Vertx vertx;
   private final DeliveryOptions delivery;
   private final String nodeId;
   private final SsdNode localSsd;
+  private final DataTransfer data;
   private final String owner;
 
-  /** @param localSsd this node's SSD (node {@code nodeId}), or null */
-  SsdReader(Vertx vertx, DeliveryOptions delivery, String nodeId, SsdNode localSsd) {
+  /**
+   * @param localSsd this node's SSD (node {@code nodeId}), or null
+   * @param data the transfers to other nodes (their data connections)
+   */
+  SsdReader(Vertx vertx, DeliveryOptions delivery, String nodeId, SsdNode localSsd, DataTransfer data) {
     this.vertx = vertx;
     this.delivery = delivery;
     this.nodeId = nodeId;
     this.localSsd = localSsd;
+    this.data = data;
     this.owner = nodeId + "/" + Tokens.random128();
   }
 
@@ -63,11 +67,14 @@ final class SsdReader {
             return Future.failedFuture(new DataTransfer.TransferException(batch.getCode(), "SSD load refused"));
           }
           ErrorCode[] codes = batch.getResultsList().stream().map(r -> r.getCode()).toArray(ErrorCode[]::new);
-          return Future.succeededFuture(new Loaded(ssdNode, batch.getBatchId(), codes));
+          return Future.succeededFuture(new Loaded(ssdNode, batch.getDataName(), batch.getBatchId(), codes));
         });
   }
 
-  /** The bytes of object {@code i} of a loaded batch, copied once into a pooled direct buffer the caller owns. */
+  /**
+   * The bytes of object {@code i} of a loaded batch, copied once into a pooled direct buffer the caller owns. A batch
+   * that is no longer alive (its lease ran out) fails with LEASE_EXPIRED.
+   */
   Future<ByteBuf> bytes(Loaded batch, int i, long size) {
     if (batch.codes()[i] != ErrorCode.OK) {
       return Future.failedFuture(new DataTransfer.TransferException(batch.codes()[i], "not loaded"));
@@ -85,18 +92,10 @@ final class SsdReader {
       }
       return Future.succeededFuture(out.writerIndex((int) size));
     }
-    SsdReadBuffer read = SsdReadBuffer.newBuilder().setBatchId(batch.batchId()).setOwner(owner).setIndex(i)
-        .setSize(size).build();
-    return vertx.eventBus().<Message>request(Addresses.ssd(batch.node()), read, delivery)
-        .transform(ar -> {
-          ErrorCode code = ar.failed() ? BusErrors.codeOf(ar.cause()) : ((SsdBufferBytes) ar.result().body()).getCode();
-          if (code != ErrorCode.OK) {
-            return Future.failedFuture(new DataTransfer.TransferException(code, "SSD read"));
-          }
-          ByteString value = ((SsdBufferBytes) ar.result().body()).getValue();
-          return Future.succeededFuture(ByteBufAllocator.DEFAULT.directBuffer(value.size())
-              .writeBytes(value.asReadOnlyByteBuffer()));
-        });
+    return data.readLoaded(batch.node(), batch.dataName(), batch.batchId(), owner, i, (int) size)
+        .recover(failure -> Future.failedFuture(failure instanceof DataTransfer.TransferException t
+            && t.code == ErrorCode.INVALID_PARAMS ? new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED,
+            "batch reclaimed") : failure));
   }
 
   /** Gives the batch back as soon as its bytes are taken. */

@@ -208,6 +208,17 @@ public final class DataTransfer {
   }
 
   /**
+   * The first {@code length} bytes of object {@code index} of batch {@code batchId}, which node {@code nodeId}'s SSD
+   * loaded for {@code owner}, over the data connection to that node (its data name is {@code dataName}); the caller
+   * owns the buffer. Fails with the peer's code: INVALID_PARAMS when the batch is no longer alive.
+   */
+  public Future<ByteBuf> readLoaded(String nodeId, String dataName, String batchId, String owner, int index,
+                                    int length) {
+    return asTransferFailure(departures.guard(nodeId,
+        peers.readLoaded(nodeId, dataName, batchId, owner, index, length), ByteBuf::release));
+  }
+
+  /**
    * Copies {@code target.byteSize()} bytes at {@code offsetInValue} of the replica straight into {@code target} (e.g. a
    * client's shared buffer): one memory copy from a local segment; a remote replica's bytes arrive first.
    */

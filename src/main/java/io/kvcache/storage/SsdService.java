@@ -15,11 +15,9 @@ import io.kvcache.ssd.io.DirectFile;
 import io.kvcache.ssd.load.LoadService;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
-import io.kvcache.proto.bus.SsdBufferBytes;
 import io.kvcache.proto.bus.SsdEvictReply;
 import io.kvcache.proto.bus.SsdLoadToBuffers;
 import io.kvcache.proto.bus.SsdLoadedBatch;
-import io.kvcache.proto.bus.SsdReadBuffer;
 import io.kvcache.proto.bus.SsdReleaseBuffers;
 import io.kvcache.proto.bus.SsdReleaseReply;
 import io.kvcache.proto.bus.SsdEvictRequest;
@@ -55,16 +53,21 @@ public final class SsdService {
   private final BucketStore store;
   private final String engineName;
   private final LoadService loads;
+  private final String dataName;
 
   public SsdService(BucketStore store, String engineName) {
-    this(store, engineName, null);
+    this(store, engineName, null, "");
   }
 
-  /** With {@code loads}, the service also answers the load-buffer protocol ({@link LoadService}). */
-  public SsdService(BucketStore store, String engineName, LoadService loads) {
+  /**
+   * With {@code loads}, the service also answers the load-buffer protocol ({@link LoadService}); a reader on another
+   * node takes the loaded bytes over the node's data connection, which it authenticates for {@code dataName}.
+   */
+  public SsdService(BucketStore store, String engineName, LoadService loads, String dataName) {
     this.store = store;
     this.engineName = engineName;
     this.loads = loads;
+    this.dataName = dataName;
   }
 
   public BucketStore store() {
@@ -83,7 +86,6 @@ public final class SsdService {
       case SsdScanRequest r -> scan(r);
       case SsdQueryRequest r -> query(r);
       case SsdLoadToBuffers r when loads != null -> loadToBuffers(r);
-      case SsdReadBuffer r when loads != null -> readBuffer(r);
       case SsdReleaseBuffers r when loads != null ->
           SsdReleaseReply.newBuilder().setCode(loads.release(r.getBatchId(), r.getOwner())).build();
       default -> throw new IllegalArgumentException("SSD service does not handle " + request.getClass().getName());
@@ -98,19 +100,11 @@ public final class SsdService {
       return SsdLoadedBatch.newBuilder().setCode(loaded.code()).build();
     }
     SsdLoadedBatch.Builder reply = SsdLoadedBatch.newBuilder().setCode(ErrorCode.OK)
-        .setBatchId(loaded.value().batchId()).setGcTtlMs(loaded.value().gcTtlMs());
+        .setBatchId(loaded.value().batchId()).setGcTtlMs(loaded.value().gcTtlMs()).setDataName(dataName);
     for (int i = 0; i < loaded.value().codes().size(); i++) {
       reply.addResults(SsdKeyResult.newBuilder().setKey(r.getKeys(i)).setCode(loaded.value().codes().get(i)));
     }
     return reply.build();
-  }
-
-  /** The bytes of one loaded object, for a remote reader that owns the batch. */
-  private SsdBufferBytes readBuffer(SsdReadBuffer r) {
-    Result<MemorySegment> slot = loads.bytes(r.getBatchId(), r.getOwner(), r.getIndex(), r.getSize());
-    return slot.isOk()
-        ? SsdBufferBytes.newBuilder().setCode(ErrorCode.OK).setValue(ByteString.copyFrom(slot.value().asByteBuffer())).build()
-        : SsdBufferBytes.newBuilder().setCode(slot.code()).build();
   }
 
   public SsdStoreReply store(SsdStoreRequest request) {

@@ -80,17 +80,18 @@ public final class StorageRole {
   public Future<Void> deploy(Vertx vertx, String endpoint, DeliveryOptions delivery, Metadata metadata,
                              DataTransfer data, MasterPresence presence, Departures departures, PeerDirectory peers,
                              String dataHost, int dataPort, int dataInstances) {
-    Future<?> serving = segment == null ? Future.succeededFuture()
-        : PeerDataServer.start(vertx, peers, session.nodeId(), dataHost, dataPort, dataInstances, segment, segmentName,
-            session::admit);
+    // The data connection serves the segment's bytes and the objects the SSD loads for readers on other nodes.
+    Future<?> serving = segment == null && ssd == null ? Future.succeededFuture()
+        : PeerDataServer.start(vertx, peers, session.nodeId(), dataHost, dataPort, dataInstances, segment,
+            ssd == null ? null : ssd.buffers(), segmentName, session::admit);
     MasterCalls master = new MasterCalls(vertx, presence, departures, session, session.nodeId());
     segmentVerticle = new SegmentVerticle(options, segmentName, endpoint, session, segment, delivery, master);
     int ioThreads = ssd == null ? 0 : options.ssd().ioThreads();
     worker = new TaskWorker(session, segment, ssd, ioThreads, metadata, data, delivery, master,
         Math.min(options.heartbeatIntervalMs(), 200));
     Future<?> ssdDeployed = ssd == null ? Future.succeededFuture()
-        : SsdIoVerticle.deploy(vertx, session.nodeId(), new SsdService(ssd.store(), ssd.engineName(), ssd.loads()),
-            ioThreads);
+        : SsdIoVerticle.deploy(vertx, session.nodeId(),
+            new SsdService(ssd.store(), ssd.engineName(), ssd.loads(), segmentName), ioThreads);
     return serving.compose(ignored -> ssdDeployed).compose(ignored -> vertx.deployVerticle(segmentVerticle))
         .compose(ignored -> vertx.deployVerticle(worker)).mapEmpty();
   }

@@ -7,7 +7,6 @@ import io.kvcache.ssd.bucket.LoadResult;
 import io.kvcache.ssd.bucket.SsdKey;
 import io.kvcache.util.Result;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -63,15 +62,6 @@ public final class LoadService {
       codes.add(result.isOk() && result.size() != sizes[i] ? ErrorCode.INVALID_READ : result.code());
     }
     return Result.ok(new LoadedBatch(batch.id(), gcTtlMs, codes));
-  }
-
-  /** The first {@code size} bytes of object {@code index} of a batch {@code owner} owns; INVALID_PARAMS otherwise. */
-  public Result<MemorySegment> bytes(String batchId, String owner, int index, long size) {
-    LoadBuffers.Batch batch = buffers.get(batchId, owner);
-    if (batch == null || index < 0 || index >= batch.size() || size < 0 || size > batch.slot(index).byteSize()) {
-      return Result.fail(ErrorCode.INVALID_PARAMS);
-    }
-    return Result.ok(batch.slot(index).asSlice(0, size));
   }
 
   /** Early release by the batch's owner. */

@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client end of one data connection ({@link PeerWire}) to one segment of another node: answers the server's nonce
+ * The client end of one data connection ({@link PeerWire}) to one segment of another node (and to the objects its SSD
+ * loaded): answers the server's nonce
  * with the proof, then sends requests (queued until then) and matches the replies, which come in order. A READ's bytes
  * are handed over as received (slices of the receive buffers, no copy); a WRITE's payload is written by reference. A
  * connection whose oldest request waits longer than the request timeout, or that breaks the protocol, is closed, and
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 final class PeerClientConnection extends ByteToMessageDecoder {
   /** A request sent (or queued) and not yet answered. */
   private record Pending(int id, byte op, long offset, long length, long term, Promise<ByteBuf> read, Promise<Void> written,
-                         long sentAtMs, ByteBuf payload) {
+                         long sentAtMs, ByteBuf payload, byte[] loadedRef) {
     void fail(ErrorCode code, String why) {
       PeerFailure failure = new PeerFailure(code, why);
       if (read != null) {
@@ -64,12 +65,23 @@ final class PeerClientConnection extends ByteToMessageDecoder {
   }
 
   void read(long offset, int length, Promise<ByteBuf> promise, long nowMs) {
-    send(new Pending(nextId++, PeerWire.READ, offset, length, 0, promise, null, nowMs, null));
+    send(new Pending(nextId++, PeerWire.READ, offset, length, 0, promise, null, nowMs, null, null));
+  }
+
+  /** The first {@code length} bytes of object {@code index} of load-buffer batch {@code batchId}, owned by {@code owner}. */
+  void readLoaded(String batchId, String owner, int index, int length, Promise<ByteBuf> promise, long nowMs) {
+    byte[] ref = (batchId + " " + owner).getBytes(StandardCharsets.UTF_8);
+    if (ref.length > PeerWire.MAX_LOADED_REF_BYTES) {
+      promise.fail(new PeerFailure(ErrorCode.INVALID_PARAMS, "batch reference of " + ref.length + " bytes"));
+      return;
+    }
+    send(new Pending(nextId++, PeerWire.LOADED, index, length, ref.length, promise, null, nowMs, null, ref));
   }
 
   /** Takes ownership of {@code payload}; {@code term} is the fencing term of the master that granted the replica. */
   void write(long offset, long term, ByteBuf payload, Promise<Void> promise, long nowMs) {
-    send(new Pending(nextId++, PeerWire.WRITE, offset, payload.readableBytes(), term, null, promise, nowMs, payload));
+    send(new Pending(nextId++, PeerWire.WRITE, offset, payload.readableBytes(), term, null, promise, nowMs, payload,
+        null));
   }
 
   private void send(Pending p) {
@@ -87,8 +99,12 @@ final class PeerClientConnection extends ByteToMessageDecoder {
   }
 
   private void writeRequest(Pending p) {
-    ByteBuf header = ctx.alloc().directBuffer(PeerWire.REQUEST_HEADER_BYTES);
+    int refBytes = p.loadedRef() == null ? 0 : p.loadedRef().length;
+    ByteBuf header = ctx.alloc().directBuffer(PeerWire.REQUEST_HEADER_BYTES + refBytes);
     header.writeByte(p.op()).writeInt(p.id()).writeLong(p.offset()).writeLong(p.length()).writeLong(p.term());
+    if (p.loadedRef() != null) {
+      header.writeBytes(p.loadedRef());
+    }
     ctx.write(header);
     if (p.payload() != null) {
       ctx.write(p.payload().retain()); // released by Netty once written; ours is released with the reply

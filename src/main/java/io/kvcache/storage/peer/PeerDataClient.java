@@ -38,13 +38,29 @@ public final class PeerDataClient {
 
   /** {@code length} bytes at {@code offset} of the segment; the caller owns (and releases) the buffer. */
   public Future<ByteBuf> read(String nodeId, String segmentName, long offset, int length) {
+    return onConnection(nodeId, segmentName,
+        (connection, promise) -> connection.read(offset, length, promise, nowMs()));
+  }
+
+  /**
+   * The first {@code length} bytes of object {@code index} of batch {@code batchId} that the node's SSD loaded for
+   * {@code owner}, over the connection to its data name {@code segmentName}; the caller owns (and releases) the buffer.
+   */
+  public Future<ByteBuf> readLoaded(String nodeId, String segmentName, String batchId, String owner, int index,
+                                    int length) {
+    return onConnection(nodeId, segmentName,
+        (connection, promise) -> connection.readLoaded(batchId, owner, index, length, promise, nowMs()));
+  }
+
+  private Future<ByteBuf> onConnection(String nodeId, String segmentName,
+                                       java.util.function.BiConsumer<PeerClientConnection, Promise<ByteBuf>> request) {
     ContextInternal caller = vertx.getOrCreateContext();
     Promise<ByteBuf> promise = caller.promise();
     connection(caller, nodeId, segmentName).onComplete(ar -> {
       if (ar.failed()) {
         promise.fail(ar.cause());
       } else {
-        onLoop(ar.result(), () -> ar.result().read(offset, length, promise, nowMs()));
+        onLoop(ar.result(), () -> request.accept(ar.result(), promise));
       }
     });
     return promise.future();

@@ -1,6 +1,7 @@
 package io.kvcache.storage.peer;
 
 import io.kvcache.segment.DramSegment;
+import io.kvcache.ssd.load.LoadBuffers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 
 /**
- * This node's side of node-to-node transfer: {@link PeerDataVerticle}s serving its segment, and its endpoint (with a
+ * This node's side of node-to-node transfer: {@link PeerDataVerticle}s serving its segment and its SSD's loaded objects, and its endpoint (with a
  * fresh secret) published in the {@link PeerDirectory} once they listen. The endpoint is withdrawn when Vert.x
  * undeploys the node's verticles (while the node is still a cluster member); the data verticles keep serving until
  * they are undeployed too.
@@ -30,11 +31,13 @@ public final class PeerDataServer {
 
   /**
    * Listens on {@code host:port} (0: any free port) with {@code instances} verticles and publishes the endpoint.
-   * {@code admitsTerm} says whether a write granted by the master of a given term may land.
+   * {@code segment} (or null) is served under {@code segmentName}, which clients authenticate for; {@code loads} (or
+   * null) are the SSD's load buffers; {@code admitsTerm} says whether a write granted by the master of a given term
+   * may land.
    */
   public static Future<PeerDataServer> start(Vertx vertx, PeerDirectory directory, String nodeId, String host,
-                                             int port, int instances, DramSegment segment, String segmentName,
-                                             LongPredicate admitsTerm) {
+                                             int port, int instances, DramSegment segment, LoadBuffers loads,
+                                             String segmentName, LongPredicate admitsTerm) {
     byte[] secret = PeerAuth.randomBytes(PeerAuth.SECRET_BYTES);
     // Vert.x: servers of one Vert.x instance given the same negative port share one free port, so this must not be the
     // gateway's -1 (its connections would be handed to gRPC servers and the other way round).
@@ -42,7 +45,7 @@ public final class PeerDataServer {
     List<PeerDataVerticle> verticles = new ArrayList<>();
     List<Future<String>> deployed = new ArrayList<>();
     for (int i = 0; i < Math.max(1, instances); i++) {
-      PeerDataVerticle v = new PeerDataVerticle(host, listenPort, segment, segmentName, secret, admitsTerm);
+      PeerDataVerticle v = new PeerDataVerticle(host, listenPort, segment, loads, segmentName, secret, admitsTerm);
       verticles.add(v);
       deployed.add(vertx.deployVerticle(v));
     }

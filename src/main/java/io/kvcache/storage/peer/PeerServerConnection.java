@@ -2,15 +2,18 @@ package io.kvcache.storage.peer;
 
 import io.kvcache.proto.v1.ErrorCode;
 import io.kvcache.segment.DramSegment;
+import io.kvcache.ssd.load.LoadBuffers;
 import io.kvcache.util.RateLimitedLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -19,7 +22,8 @@ import java.util.logging.Logger;
  * The server end of one data connection ({@link PeerWire}): sends a nonce, accepts nothing but a valid AUTH for this
  * node's segment, then serves READ and WRITE requests in order. A WRITE's bytes go from the receive buffers straight into
  * the segment as they arrive (its range is checked first, so a declared length is never an allocation); a READ is
- * copied once, from the segment into a pooled direct buffer that is written out. While the client does not take the
+ * copied once, from the segment into a pooled direct buffer that is written out, and so is a LOADED object from the
+ * SSD's load buffers (under their lock, so a reclaimed slot is never sent). While the client does not take the
  * replies (the socket is full), the connection stops reading requests.
  *
  * <p>Not thread-safe: lives on its channel's event loop.
@@ -29,9 +33,10 @@ final class PeerServerConnection extends ByteToMessageDecoder {
   private static final RateLimitedLog REFUSED = RateLimitedLog.of(LOG, Level.INFO);
   static final long AUTH_TIMEOUT_MS = 10_000;
 
-  private enum State { AUTH, HEADER, WRITE_PAYLOAD, CLOSED }
+  private enum State { AUTH, HEADER, WRITE_PAYLOAD, LOADED_REF, CLOSED }
 
   private final DramSegment segment;
+  private final LoadBuffers loads;
   private final String segmentName;
   private final byte[] secret;
   private final LongPredicate admitsTerm;
@@ -43,10 +48,22 @@ final class PeerServerConnection extends ByteToMessageDecoder {
   private long writeAt;
   private long writeLeft;
   private ErrorCode writeCode;
+  // the LOADED request whose batch reference is arriving
+  private int loadedId;
+  private long loadedIndex;
+  private long loadedLength;
+  private int loadedRefBytes;
 
-  /** @param admitsTerm whether a write granted by the master of this term may land (false: a replaced master's) */
-  PeerServerConnection(DramSegment segment, String segmentName, byte[] secret, LongPredicate admitsTerm) {
+  /**
+   * @param segment this node's segment, or null when it contributes none (READ and WRITE are then INVALID_PARAMS)
+   * @param loads this node's SSD load buffers, or null when it has no SSD (LOADED is then INVALID_PARAMS)
+   * @param segmentName what a client authenticates for (the node's name when it has no segment)
+   * @param admitsTerm whether a write granted by the master of this term may land (false: a replaced master's)
+   */
+  PeerServerConnection(DramSegment segment, LoadBuffers loads, String segmentName, byte[] secret,
+                       LongPredicate admitsTerm) {
     this.segment = segment;
+    this.loads = loads;
     this.segmentName = segmentName;
     this.secret = secret;
     this.admitsTerm = admitsTerm;
@@ -70,6 +87,7 @@ final class PeerServerConnection extends ByteToMessageDecoder {
         case AUTH -> auth(ctx, in);
         case HEADER -> request(ctx, in);
         case WRITE_PAYLOAD -> writePayload(ctx, in);
+        case LOADED_REF -> loadedRef(ctx, in);
         case CLOSED -> false;
       };
       if (!progressed) {
@@ -113,7 +131,19 @@ final class PeerServerConnection extends ByteToMessageDecoder {
     long offset = in.readLong();
     long length = in.readLong();
     long term = in.readLong();
-    boolean inSegment = offset >= 0 && length >= 0 && offset <= segment.size() - length;
+    if (op == PeerWire.LOADED) {
+      if (term <= 0 || term > PeerWire.MAX_LOADED_REF_BYTES) { // the end of the reference cannot be trusted
+        refuse(ctx, "batch reference of " + term + " bytes");
+        return false;
+      }
+      loadedId = id;
+      loadedIndex = offset;
+      loadedLength = length;
+      loadedRefBytes = (int) term;
+      state = State.LOADED_REF;
+      return true;
+    }
+    boolean inSegment = segment != null && offset >= 0 && length >= 0 && offset <= segment.size() - length;
     if (op == PeerWire.WRITE) {
       if (length < 0) { // the end of the payload cannot be found
         refuse(ctx, "write of negative length " + length);
@@ -139,21 +169,58 @@ final class PeerServerConnection extends ByteToMessageDecoder {
       reply(ctx, id, ErrorCode.INVALID_PARAMS);
       return true;
     }
-    ByteBuf bytes = ctx.alloc().directBuffer(PeerWire.REPLY_HEADER_BYTES + (int) length);
-    bytes.writerIndex(PeerWire.REPLY_HEADER_BYTES);
+    sendBytes(ctx, id, (int) length, target -> {
+      segment.read(offset, target);
+      return ErrorCode.OK;
+    });
+    return true;
+  }
+
+  /** The batch reference of a LOADED request: then its bytes, copied out of the load buffers. */
+  private boolean loadedRef(ChannelHandlerContext ctx, ByteBuf in) {
+    if (in.readableBytes() < loadedRefBytes) {
+      return false;
+    }
+    String ref = in.readCharSequence(loadedRefBytes, StandardCharsets.UTF_8).toString();
+    state = State.HEADER;
+    int space = ref.indexOf(' ');
+    String batchId = space < 0 ? "" : ref.substring(0, space);
+    String owner = space < 0 ? "" : ref.substring(space + 1);
+    LoadBuffers.Batch batch = loads == null ? null : loads.get(batchId, owner);
+    // Checked against the slot before anything is allocated for it: a declared length is not an allocation.
+    if (batch == null || loadedIndex < 0 || loadedIndex >= batch.size() || loadedLength < 0
+        || loadedLength > batch.slot((int) loadedIndex).byteSize() || loadedLength > PeerWire.MAX_READ_BYTES) {
+      reply(ctx, loadedId, ErrorCode.INVALID_PARAMS);
+      return true;
+    }
+    // copyOut checks again under the buffers' lock: the batch may have been released or reclaimed since.
+    sendBytes(ctx, loadedId, (int) loadedLength, target -> loads.copyOut(batchId, owner, (int) loadedIndex, target));
+    return true;
+  }
+
+  /**
+   * Answers request {@code id} with {@code length} bytes that {@code fill} copies into the reply's pooled direct buffer
+   * (or with the code it returns instead of OK).
+   */
+  private void sendBytes(ChannelHandlerContext ctx, int id, int length, Function<ByteBuffer, ErrorCode> fill) {
+    ByteBuf bytes = ctx.alloc().directBuffer(PeerWire.REPLY_HEADER_BYTES + length);
+    ErrorCode code;
     try {
-      segment.read(offset, bytes.nioBuffer(PeerWire.REPLY_HEADER_BYTES, (int) length));
-      bytes.writerIndex(PeerWire.REPLY_HEADER_BYTES + (int) length);
+      code = fill.apply(bytes.nioBuffer(PeerWire.REPLY_HEADER_BYTES, length));
+    } catch (RuntimeException closed) { // the memory is gone: the node is stopping
+      code = ErrorCode.TRANSFER_FAIL;
+    }
+    if (code == ErrorCode.OK) {
+      bytes.writerIndex(PeerWire.REPLY_HEADER_BYTES + length);
       bytes.setInt(0, id).setInt(4, 0).setLong(8, length);
       ctx.write(bytes);
-    } catch (RuntimeException closed) { // the segment is gone: the node is stopping
+    } else {
       bytes.release();
-      reply(ctx, id, ErrorCode.TRANSFER_FAIL);
+      reply(ctx, id, code);
     }
     if (!ctx.channel().isWritable()) {
       ctx.channel().config().setAutoRead(false); // resumed in channelWritabilityChanged
     }
-    return true;
   }
 
   private boolean writePayload(ChannelHandlerContext ctx, ByteBuf in) {

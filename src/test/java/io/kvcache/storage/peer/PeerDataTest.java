@@ -12,11 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,7 +40,7 @@ class PeerDataTest {
     vertx = Vertx.vertx();
     segment = new DramSegment(SEGMENT_BYTES);
     PeerDirectory directory = new PeerDirectory(vertx);
-    server = TestNodes.await(PeerDataServer.start(vertx, directory, NODE, "127.0.0.1", 0, 2, segment, SEGMENT,
+    server = TestNodes.await(PeerDataServer.start(vertx, directory, NODE, "127.0.0.1", 0, 2, segment, null, SEGMENT,
         term -> term >= CURRENT_TERM));
     client = new PeerDataClient(vertx, directory, 10_000);
   }
@@ -127,72 +123,11 @@ class PeerDataTest {
     assertEquals(ErrorCode.TRANSFER_FAIL, unknown.code);
   }
 
-  /** A raw connection: reads the HELLO and answers it with {@code proof} (computed by the test). */
-  private final class RawPeer implements AutoCloseable {
-    final Socket socket;
-    final DataInputStream in;
-    final DataOutputStream out;
-    final byte[] nonce = new byte[PeerWire.NONCE_BYTES];
-
-    RawPeer() throws IOException {
-      socket = new Socket("127.0.0.1", server.endpoint().port());
-      socket.setSoTimeout(15_000);
-      in = new DataInputStream(socket.getInputStream());
-      out = new DataOutputStream(socket.getOutputStream());
-      assertEquals(PeerWire.MAGIC, in.readInt());
-      in.readFully(nonce);
-    }
-
-    void auth(String segmentName, byte[] proof) throws IOException {
-      byte[] name = segmentName.getBytes(StandardCharsets.UTF_8);
-      out.writeInt(PeerWire.MAGIC);
-      out.writeShort(name.length);
-      out.write(name);
-      out.write(proof);
-    }
-
-    void write(int id, long offset, byte[] payload) throws IOException {
-      java.nio.ByteBuffer request = java.nio.ByteBuffer.allocate(PeerWire.REQUEST_HEADER_BYTES + payload.length);
-      request.put(PeerWire.WRITE).putInt(id).putLong(offset).putLong(payload.length).putLong(CURRENT_TERM).put(payload);
-      send(request.array());
-    }
-
-    void read(int id, long offset, long length) throws IOException {
-      java.nio.ByteBuffer request = java.nio.ByteBuffer.allocate(PeerWire.REQUEST_HEADER_BYTES);
-      request.put(PeerWire.READ).putInt(id).putLong(offset).putLong(length).putLong(0);
-      send(request.array());
-    }
-
-    /** Sends {@code bytes}; a server that already closed the connection (a refusal) is no error here. */
-    private void send(byte[] bytes) throws IOException {
-      try {
-        out.write(bytes);
-        out.flush();
-      } catch (java.net.SocketException closedByServer) {
-        // closedWithoutReply() tells what the server did
-      }
-    }
-
-    /** True if the server closed the connection without sending another byte. */
-    boolean closedWithoutReply() throws IOException {
-      try {
-        return in.read() == -1;
-      } catch (java.net.SocketException reset) {
-        return true; // closed while our bytes were unread: a reset, no reply either
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
-  }
-
   @Test
   void aConnectionThatKnowsTheSecretIsServed() throws IOException {
     byte[] value = random(4, 5000);
     segment.write(1000, value, 0, value.length);
-    try (RawPeer peer = new RawPeer()) {
+    try (RawPeer peer = new RawPeer(server.endpoint().port())) {
       peer.auth(SEGMENT, PeerAuth.proof(server.endpoint().secret(), peer.nonce, SEGMENT));
       peer.read(7, 1000, value.length);
       assertEquals(7, peer.in.readInt());
@@ -206,11 +141,11 @@ class PeerDataTest {
 
   @Test
   void requestsWithoutAuthenticationAreNeverServed() throws IOException {
-    try (RawPeer peer = new RawPeer()) {
-      peer.write(1, 0, random(5, 4096)); // no AUTH: the request is no data-protocol AUTH
+    try (RawPeer peer = new RawPeer(server.endpoint().port())) {
+      peer.write(1, 0, CURRENT_TERM, random(5, 4096)); // no AUTH: the request is no data-protocol AUTH
       assertTrue(peer.closedWithoutReply());
     }
-    try (RawPeer peer = new RawPeer()) {
+    try (RawPeer peer = new RawPeer(server.endpoint().port())) {
       peer.read(1, 0, 4096);
       assertTrue(peer.closedWithoutReply());
     }
@@ -220,27 +155,27 @@ class PeerDataTest {
   @Test
   void aWrongOrReplayedProofClosesTheConnectionBeforeAnyRequest() throws IOException {
     byte[] secret = server.endpoint().secret();
-    try (RawPeer guess = new RawPeer()) {
+    try (RawPeer guess = new RawPeer(server.endpoint().port())) {
       guess.auth(SEGMENT, random(6, PeerWire.PROOF_BYTES));
-      guess.write(1, 0, random(7, 4096));
+      guess.write(1, 0, CURRENT_TERM, random(7, 4096));
       assertTrue(guess.closedWithoutReply());
     }
     byte[] replayed;
-    try (RawPeer first = new RawPeer()) {
+    try (RawPeer first = new RawPeer(server.endpoint().port())) {
       replayed = PeerAuth.proof(secret, first.nonce, SEGMENT); // valid on this connection only
     }
-    try (RawPeer second = new RawPeer()) {
+    try (RawPeer second = new RawPeer(server.endpoint().port())) {
       assertFalse(Arrays.equals(PeerAuth.proof(secret, second.nonce, SEGMENT), replayed), "a fresh nonce");
       second.auth(SEGMENT, replayed);
-      second.write(1, 0, random(8, 4096));
+      second.write(1, 0, CURRENT_TERM, random(8, 4096));
       assertTrue(second.closedWithoutReply());
     }
-    try (RawPeer otherSecret = new RawPeer()) { // e.g. a node of another cluster
+    try (RawPeer otherSecret = new RawPeer(server.endpoint().port())) { // e.g. a node of another cluster
       otherSecret.auth(SEGMENT, PeerAuth.proof(random(9, PeerAuth.SECRET_BYTES), otherSecret.nonce, SEGMENT));
       otherSecret.read(1, 0, 4096);
       assertTrue(otherSecret.closedWithoutReply());
     }
-    try (RawPeer otherSegment = new RawPeer()) { // the right secret, a segment this node does not serve
+    try (RawPeer otherSegment = new RawPeer(server.endpoint().port())) { // the right secret, a segment this node does not serve
       otherSegment.auth("node-c", PeerAuth.proof(secret, otherSegment.nonce, "node-c"));
       otherSegment.read(1, 0, 4096);
       assertTrue(otherSegment.closedWithoutReply());
