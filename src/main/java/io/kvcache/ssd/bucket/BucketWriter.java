@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.zip.CRC32C;
 
 /**
@@ -18,14 +20,20 @@ import java.util.zip.CRC32C;
  * {@code <id>.meta}, then the directory synced. A crash before the rename leaves an orphan data file; after it, a
  * complete bucket. A failed write deletes what it wrote.
  *
- * <p>Thread-safe: no shared mutable state; each call uses its own staging memory.
+ * <p>Staging buffers are reused: a fresh one per bucket cost the writing thread a zero-fill and a page fault per 4 KiB
+ * of it (32 MiB per bucket, about a quarter of the SSD thread's time in a profile of offloads).
+ *
+ * <p>Thread-safe: each call takes a staging buffer of its own from the idle ones (the queue is concurrent).
  */
 final class BucketWriter {
   /** Staging buffer size: one contiguous write of this size becomes 32 requests of 1 MiB. */
   static final long STAGING_BYTES = 32L << 20;
+  /** Idle full-size staging buffers kept for reuse; more writers at once allocate more, dropped when they finish. */
+  static final int IDLE_STAGING_BUFFERS = 4;
 
   private final FileIo io;
   private final BucketFiles files;
+  private final BlockingQueue<MemorySegment> idleStaging = new ArrayBlockingQueue<>(IDLE_STAGING_BUFFERS);
 
   BucketWriter(FileIo io, BucketFiles files) {
     this.io = io;
@@ -72,10 +80,14 @@ final class BucketWriter {
   private List<BucketMeta.Entry> writeData(long bucketId, List<StoreItem> items, long[] offsets, long dataBytes)
       throws IOException {
     List<BucketMeta.Entry> entries = new ArrayList<>(items.size());
-    try (Arena arena = Arena.ofConfined();
-         DirectFile file = io.open(files.data(bucketId), OpenMode.TRUNCATE)) {
+    MemorySegment staging = idleStaging.poll();
+    if (staging == null) {
+      // Freed by the GC once neither a writer nor the idle queue holds it; a small bucket's is never kept.
+      staging = Arena.ofAuto().allocate(Math.min(dataBytes, STAGING_BYTES), DirectFile.ALIGNMENT);
+    }
+    try (DirectFile file = io.open(files.data(bucketId), OpenMode.TRUNCATE)) {
       file.allocate(0, dataBytes); // fails early with ENOSPC instead of half-way through
-      Stager stager = new Stager(file, arena.allocate(Math.min(dataBytes, STAGING_BYTES), DirectFile.ALIGNMENT));
+      Stager stager = new Stager(file, staging);
       BucketHeader.write(stager.reserve(BucketFileLayout.HEADER_BYTES), bucketId, items.size(), dataBytes);
       for (int i = 0; i < items.size(); i++) {
         StoreItem item = items.get(i);
@@ -84,6 +96,10 @@ final class BucketWriter {
       }
       stager.flush();
       file.datasync();
+    } finally {
+      if (staging.byteSize() == STAGING_BYTES) {
+        idleStaging.offer(staging); // dropped when enough are idle
+      }
     }
     return entries;
   }
