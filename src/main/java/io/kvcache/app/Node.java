@@ -32,6 +32,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import io.micrometer.core.instrument.Gauge;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -155,7 +156,8 @@ public final class Node {
                 : Future.succeededFuture();
             return gatewaysUp.compose(ignored -> storage == null ? Future.succeededFuture()
                 : storage.deploy(vertx, endpoint(), delivery, metadata, data, presence, departures, peers,
-                    options.cluster().host(), options.cluster().dataPort(), Math.max(1, options.node().eventLoops())));
+                    options.cluster().host(), options.cluster().dataPort(), Math.max(1, options.node().eventLoops()))
+                    .compose(deployed -> mountedIfMasterKnown(masterKnown)));
           })
           .compose(ignored -> {
             AdminHttpVerticle admin = new AdminHttpVerticle(options.node().name(), options.node().metricsHost(),
@@ -164,6 +166,18 @@ public final class Node {
             return vertx.deployVerticle(admin)
                 .map(id -> new Node(options, vertx, nodeId, meters, master, storage, gateways, admin, remote));
           });
+    }
+
+    /**
+     * Waits (at most the master wait) for the segment's first mount when a master is known: a single node's puts then
+     * find its segment as soon as start completes, instead of NO_AVAILABLE_HANDLE for the few milliseconds the mount
+     * takes. Without a master yet, the node starts at once and mounts when one appears.
+     */
+    private Future<?> mountedIfMasterKnown(BooleanSupplier masterKnown) {
+      if (!masterKnown.getAsBoolean()) {
+        return Future.succeededFuture();
+      }
+      return storage.firstMount().timeout(options.cluster().masterWaitMs(), TimeUnit.MILLISECONDS).otherwiseEmpty();
     }
 
     /** This node's gRPC endpoint as other nodes and clients should dial it. */

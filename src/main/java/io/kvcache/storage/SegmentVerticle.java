@@ -49,6 +49,7 @@ public final class SegmentVerticle extends VerticleBase {
   private final DeliveryOptions delivery;
   private final MasterCalls master;
   private volatile boolean mounted;
+  private final io.vertx.core.Promise<Void> firstMount = io.vertx.core.Promise.promise();
   private boolean stopping;
   private String token = "";
   private long heartbeatTimer = -1;
@@ -74,6 +75,11 @@ public final class SegmentVerticle extends VerticleBase {
   /** Mounted with the master (always true for a node that contributes no segment). */
   public boolean isMounted() {
     return mounted || segment == null;
+  }
+
+  /** Completes once the segment is first mounted (at once for a node that contributes none); never fails. */
+  public Future<Void> firstMount() {
+    return segment == null ? Future.succeededFuture() : firstMount.future();
   }
 
   @Override
@@ -106,6 +112,7 @@ public final class SegmentVerticle extends VerticleBase {
             token = reply.getToken();
             session.mounted(token, reply.getOffload());
             LOG.info("segment " + segmentName + " mounted with the master");
+            firstMount.tryComplete();
             if (heartbeatTimer < 0) {
               heartbeatTimer = vertx.setPeriodic(options.heartbeatIntervalMs(), id -> heartbeat());
             }

@@ -101,6 +101,11 @@ public final class StorageRole {
     return segmentVerticle != null && segmentVerticle.isMounted();
   }
 
+  /** Completes once the segment is first mounted with the master (call after {@link #deploy}); never fails. */
+  public Future<Void> firstMount() {
+    return segmentVerticle.firstMount();
+  }
+
   /** This node's segment, or null when it contributes none. */
   public DramSegment segment() {
     return segment;

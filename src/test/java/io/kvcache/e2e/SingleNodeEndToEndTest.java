@@ -40,6 +40,22 @@ class SingleNodeEndToEndTest {
   }
 
   @Test
+  void aFreshSingleNodeTakesPutsAsSoonAsItsStartCompletes() {
+    Node fresh = TestNodes.start(TestNodes.singleNode("64MiB"));
+    Vertx freshClientVertx = Vertx.vertx();
+    try {
+      // Start waits for the segment's first mount: a put at once must not find the store without space.
+      assertTrue(fresh.storage().isMounted(), "the segment is mounted when start completes");
+      KvStoreGrpcClient freshClient = TestNodes.client(freshClientVertx, fresh.grpcPort());
+      assertEquals(ErrorCode.OK, await(freshClient.put(PutRequest.newBuilder().setKey("at-once")
+          .setValue(value("at-once", 100_000)).build())).getCode());
+    } finally {
+      TestNodes.stop(fresh);
+      TestNodes.close(freshClientVertx);
+    }
+  }
+
+  @Test
   void putGetExistsRemoveRoundTrip() {
     ByteString v = value("round-trip", 100_000);
     assertEquals(ErrorCode.OK, await(client.put(PutRequest.newBuilder().setKey("round-trip").setValue(v).build())).getCode());
