@@ -130,12 +130,7 @@ class PeerDataTest {
     try (RawPeer peer = new RawPeer(server.endpoint().port())) {
       peer.auth(SEGMENT, PeerAuth.proof(server.endpoint().secret(), peer.nonce, SEGMENT));
       peer.read(7, 1000, value.length);
-      assertEquals(7, peer.in.readInt());
-      assertEquals(0, peer.in.readInt());
-      assertEquals(value.length, peer.in.readLong());
-      byte[] got = new byte[value.length];
-      peer.in.readFully(got);
-      assertArrayEquals(value, got);
+      assertArrayEquals(value, peer.okReply(7, value.length));
     }
   }
 

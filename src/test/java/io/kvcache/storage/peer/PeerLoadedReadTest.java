@@ -154,12 +154,7 @@ class PeerLoadedReadTest {
     try (RawPeer member = new RawPeer(port)) {
       member.auth(SSD_NODE, PeerAuth.proof(secret, member.nonce, SSD_NODE));
       member.loaded(9, 0, value.length, ref.length, ref);
-      assertEquals(9, member.in.readInt());
-      assertEquals(0, member.in.readInt());
-      assertEquals(value.length, member.in.readLong());
-      byte[] got = new byte[value.length];
-      member.in.readFully(got);
-      assertArrayEquals(value, got);
+      assertArrayEquals(value, member.okReply(9, value.length));
     }
     assertEquals(1, buffers.liveBatches(), "reading does not release: the owner does");
   }

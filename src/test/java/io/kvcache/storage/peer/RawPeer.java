@@ -64,6 +64,16 @@ final class RawPeer implements AutoCloseable {
     }
   }
 
+  /** Reads a reply that must be request {@code id} answered OK with {@code length} bytes; returns the bytes. */
+  byte[] okReply(int id, int length) throws IOException {
+    assertEquals(id, in.readInt());
+    assertEquals(0, in.readInt(), "OK");
+    assertEquals(length, in.readLong());
+    byte[] got = new byte[length];
+    in.readFully(got);
+    return got;
+  }
+
   /** True if the server closed the connection without sending another byte. */
   boolean closedWithoutReply() throws IOException {
     try {
