@@ -28,10 +28,11 @@ public final class OffloadBench {
   /**
    * For a load generator outside this JVM (h2load; the in-process Java client costs more CPU per byte than the node):
    * writes one BatchGet request body of {@code batch} random keys per stream ({@code get-<i>.bin}: the gRPC prefix and
-   * the message), prints {@code RESULT phase=serving port=...}, and waits until the file {@code done} appears there
+   * the message), prints {@code RESULT phase=<phase> port=...}, and waits until the file {@code done} appears there
    * (at most 10 minutes).
    */
-  private static void serveForH2load(Path dir, int port, int streams, int batch, int objects) throws Exception {
+  private static void serveForH2load(Path dir, int port, int streams, int batch, int objects, String phase)
+      throws Exception {
     java.nio.file.Files.createDirectories(dir);
     SplittableRandom random = new SplittableRandom(3);
     for (int st = 0; st < streams; st++) {
@@ -44,11 +45,57 @@ public final class OffloadBench {
           .put(message);
       java.nio.file.Files.write(dir.resolve("get-" + st + ".bin"), body.array());
     }
-    System.out.printf("RESULT phase=serving port=%d%n", port);
+    System.out.printf("RESULT phase=%s port=%d%n", phase, port);
     System.out.flush();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
     while (!java.nio.file.Files.exists(dir.resolve("done")) && System.nanoTime() < deadline) {
       Thread.sleep(50); // polling for the script's signal; nothing is measured here
+    }
+  }
+
+  /**
+   * The same h2load gets through a gateway-only node started in this JVM (it joins the cluster; the values sit on the
+   * first node's SSD, so every byte crosses the node-to-node data connection): checks one BatchGet through it, then
+   * serves as {@link #serveForH2load} does, in {@code dir/remote}, with {@code RESULT phase=serving_remote port=...}.
+   */
+  private static void serveThroughAnotherNode(JsonObject storageConfig, int storageClusterPort, Path dir, int streams,
+                                              int batch, int objects, int size) throws Exception {
+    int clusterPort = storageClusterPort + 1;
+    JsonObject config = storageConfig.copy().put("node_name", "bench-gateway")
+        .put("roles", new JsonArray(List.of("gateway"))).put("cluster_port", clusterPort)
+        .put("cluster_members", new JsonArray(List.of("127.0.0.1:" + storageClusterPort, "127.0.0.1:" + clusterPort)))
+        .put("grpc_uds_path", dir.resolve("gateway.sock").toString()); // the first node has the default one
+    config.remove("segment_size");
+    config.remove("enable_offload");
+    config.remove("ssd_dir");
+    Node gateway = Node.start(ConfigLoader.load(config, Map.of())).await(120, TimeUnit.SECONDS);
+    Vertx vertx = Vertx.vertx();
+    try {
+      KvStoreGrpcClient client = Connections.open(vertx, gateway.grpcPort(), 1, 256L << 20).get(0);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (true) { // until its gateway knows the master: then one BatchGet of SSD-only keys must return them all
+        BatchGetRequest get = BatchGetRequest.newBuilder().addKeys("obj-0").addKeys("obj-1").build();
+        java.util.List<GetItem> items = new java.util.ArrayList<>();
+        client.batchGet(get).compose(stream -> {
+          io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+          stream.handler(c -> items.addAll(c.getItemsList()));
+          stream.endHandler(x -> done.tryComplete());
+          stream.exceptionHandler(done::tryFail);
+          return done.future();
+        }).await(60, TimeUnit.SECONDS);
+        if (items.size() == 2 && items.stream().allMatch(i -> i.getCode() == ErrorCode.OK
+            && i.getValue().size() == size)) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("gets through the gateway node failed: " + items);
+        }
+        Thread.sleep(100); // waiting for the new node to find the master; nothing is measured yet
+      }
+      serveForH2load(dir.resolve("remote"), gateway.grpcPort(), streams, batch, objects, "serving_remote");
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+      gateway.stop().await(60, TimeUnit.SECONDS);
     }
   }
 
@@ -130,7 +177,10 @@ public final class OffloadBench {
           engineBytes / engineSeconds / 1e6);
 
       if (a.containsKey("h2load-bodies")) {
-        serveForH2load(Path.of(a.get("h2load-bodies")), node.grpcPort(), streams, batch, objects);
+        serveForH2load(Path.of(a.get("h2load-bodies")), node.grpcPort(), streams, batch, objects, "serving");
+        if (a.containsKey("via-gateway-node")) {
+          serveThroughAnotherNode(config, clusterPort, Path.of(a.get("h2load-bodies")), streams, batch, objects, size);
+        }
       }
 
       // End to end: `streams` BatchGets of `batch` keys in flight over one connection, for `seconds`.
