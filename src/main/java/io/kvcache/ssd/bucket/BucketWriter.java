@@ -20,8 +20,9 @@ import java.util.zip.CRC32C;
  * {@code <id>.meta}, then the directory synced. A crash before the rename leaves an orphan data file; after it, a
  * complete bucket. A failed write deletes what it wrote.
  *
- * <p>Staging buffers are reused: a fresh one per bucket cost the writing thread a zero-fill and a page fault per 4 KiB
- * of it (32 MiB per bucket, about a quarter of the SSD thread's time in a profile of offloads).
+ * <p>Large buckets' staging buffers are reused: a fresh one per bucket cost the writing thread a zero-fill and a page
+ * fault per 4 KiB of it (32 MiB per bucket, most of the SSD thread's time in a profile of offloads). Small buckets stage
+ * through memory freed right after, which the allocator hands to the next bucket with its pages still mapped.
  *
  * <p>Thread-safe: each call takes a staging buffer of its own from the idle ones (the queue is concurrent).
  */
@@ -80,11 +81,11 @@ final class BucketWriter {
   private List<BucketMeta.Entry> writeData(long bucketId, List<StoreItem> items, long[] offsets, long dataBytes)
       throws IOException {
     List<BucketMeta.Entry> entries = new ArrayList<>(items.size());
-    MemorySegment staging = idleStaging.poll();
-    if (staging == null) {
-      // Freed by the GC once neither a writer nor the idle queue holds it; a small bucket's is never kept.
-      staging = Arena.ofAuto().allocate(Math.min(dataBytes, STAGING_BYTES), DirectFile.ALIGNMENT);
-    }
+    // A large bucket stages through a reused full-size buffer; a small one through memory of its own size, freed at
+    // once (the allocator hands the same pages to the next one).
+    boolean pooled = dataBytes >= STAGING_BYTES / 2;
+    Arena temporary = pooled ? null : Arena.ofConfined();
+    MemorySegment staging = pooled ? takeStaging() : temporary.allocate(dataBytes, DirectFile.ALIGNMENT);
     try (DirectFile file = io.open(files.data(bucketId), OpenMode.TRUNCATE)) {
       file.allocate(0, dataBytes); // fails early with ENOSPC instead of half-way through
       Stager stager = new Stager(file, staging);
@@ -97,11 +98,19 @@ final class BucketWriter {
       stager.flush();
       file.datasync();
     } finally {
-      if (staging.byteSize() == STAGING_BYTES) {
+      if (pooled) {
         idleStaging.offer(staging); // dropped when enough are idle
+      } else {
+        temporary.close();
       }
     }
     return entries;
+  }
+
+  /** An idle full-size staging buffer, or a new one (freed by the GC once neither a writer nor the queue holds it). */
+  private MemorySegment takeStaging() {
+    MemorySegment idle = idleStaging.poll();
+    return idle != null ? idle : Arena.ofAuto().allocate(STAGING_BYTES, DirectFile.ALIGNMENT);
   }
 
   /** Writes {@code meta} atomically over any previous meta of its bucket. */
