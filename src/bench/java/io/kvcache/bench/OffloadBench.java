@@ -75,14 +75,8 @@ public final class OffloadBench {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (true) { // until its gateway knows the master: then one BatchGet of SSD-only keys must return them all
         BatchGetRequest get = BatchGetRequest.newBuilder().addKeys("obj-0").addKeys("obj-1").build();
-        java.util.List<GetItem> items = new java.util.ArrayList<>();
-        client.batchGet(get).compose(stream -> {
-          io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-          stream.handler(c -> items.addAll(c.getItemsList()));
-          stream.endHandler(x -> done.tryComplete());
-          stream.exceptionHandler(done::tryFail);
-          return done.future();
-        }).await(60, TimeUnit.SECONDS);
+        List<GetItem> items = new java.util.ArrayList<>();
+        batchGet(client, get, items::add).await(60, TimeUnit.SECONDS);
         if (items.size() == 2 && items.stream().allMatch(i -> i.getCode() == ErrorCode.OK
             && i.getValue().size() == size)) {
           break;
@@ -97,6 +91,24 @@ public final class OffloadBench {
       vertx.close().await(30, TimeUnit.SECONDS);
       gateway.stop().await(60, TimeUnit.SECONDS);
     }
+  }
+
+  /** One BatchGet, each item handed to {@code accept} as its chunk arrives; fails at the first item it refuses. */
+  private static io.vertx.core.Future<Void> batchGet(KvStoreGrpcClient client, BatchGetRequest get,
+                                                     java.util.function.Predicate<GetItem> accept) {
+    return client.batchGet(get).compose(stream -> {
+      io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+      stream.handler(c -> {
+        for (GetItem item : c.getItemsList()) {
+          if (!accept.test(item)) {
+            done.tryFail("get failed: " + item.getCode());
+          }
+        }
+      });
+      stream.endHandler(x -> done.tryComplete());
+      stream.exceptionHandler(done::tryFail);
+      return done.future();
+    });
   }
 
   public static void main(String[] args) throws Exception {
@@ -194,19 +206,9 @@ public final class OffloadBench {
           for (int i = 0; i < batch; i++) {
             get.addKeys("obj-" + random.nextInt(objects));
           }
-          return client.batchGet(get.build()).compose(stream -> {
-            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-            stream.handler(c -> {
-              for (GetItem item : c.getItemsList()) {
-                if (item.getCode() != ErrorCode.OK || item.getValue().size() != size) {
-                  done.tryFail("get failed: " + item.getCode());
-                }
-                got.addAndGet(size);
-              }
-            });
-            stream.endHandler(x -> done.tryComplete());
-            stream.exceptionHandler(done::tryFail);
-            return done.future();
+          return batchGet(client, get.build(), item -> {
+            got.addAndGet(size);
+            return item.getCode() == ErrorCode.OK && item.getValue().size() == size;
           });
         };
       }, first -> vertx.runOnContext(v -> first.run()));

@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * Reads objects that only an SSD holds, through the owning node's load buffers: one batch read per node into a batch
- * owned by this gateway, then the bytes — straight from the registered region when the SSD is on this node, over the data
- * connection to that node otherwise (PeerWire LOADED: copied once there, from the region into the reply's direct
+ * owned by this gateway, then the bytes — straight from the registered region when the SSD is on this node, over the
+ * data connection to that node otherwise (PeerWire LOADED: copied once there, from the region into the reply's direct
  * buffer; the event bus carries only the load and release messages) — then an early release (in-process, or a
  * fire-and-forget message; the node's GC lease is the safety net).
  *
@@ -88,14 +88,18 @@ final class SsdReader {
       ErrorCode copied = local.buffers().copyOut(batch.batchId(), owner, i, out.nioBuffer(0, (int) size));
       if (copied != ErrorCode.OK) {
         out.release();
-        return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "batch reclaimed"));
+        return reclaimed();
       }
       return Future.succeededFuture(out.writerIndex((int) size));
     }
+    // The serving node answers INVALID_PARAMS for a batch it no longer holds, as copyOut does here.
     return data.readLoaded(batch.node(), batch.dataName(), batch.batchId(), owner, i, (int) size)
-        .recover(failure -> Future.failedFuture(failure instanceof DataTransfer.TransferException t
-            && t.code == ErrorCode.INVALID_PARAMS ? new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED,
-            "batch reclaimed") : failure));
+        .recover(failure -> failure instanceof DataTransfer.TransferException t && t.code == ErrorCode.INVALID_PARAMS
+            ? reclaimed() : Future.failedFuture(failure));
+  }
+
+  private static Future<ByteBuf> reclaimed() {
+    return Future.failedFuture(new DataTransfer.TransferException(ErrorCode.LEASE_EXPIRED, "batch reclaimed"));
   }
 
   /** Gives the batch back as soon as its bytes are taken. */

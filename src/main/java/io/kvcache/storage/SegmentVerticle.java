@@ -49,7 +49,7 @@ public final class SegmentVerticle extends VerticleBase {
   private final DeliveryOptions delivery;
   private final MasterCalls master;
   private volatile boolean mounted;
-  private final io.vertx.core.Promise<Void> firstMount = io.vertx.core.Promise.promise();
+  private final Promise<Void> firstMount = Promise.promise();
   private boolean stopping;
   private String token = "";
   private long heartbeatTimer = -1;

@@ -21,8 +21,8 @@ import java.util.zip.CRC32C;
  * complete bucket. A failed write deletes what it wrote.
  *
  * <p>Large buckets' staging buffers are reused: a fresh one per bucket cost the writing thread a zero-fill and a page
- * fault per 4 KiB of it (32 MiB per bucket, most of the SSD thread's time in a profile of offloads). Small buckets stage
- * through memory freed right after, which the allocator hands to the next bucket with its pages still mapped.
+ * fault per 4 KiB of it (32 MiB per bucket, most of the SSD thread's time in a profile of offloads). Small buckets
+ * stage through memory freed right after, which the allocator hands to the next bucket with its pages still mapped.
  *
  * <p>Thread-safe: each call takes a staging buffer of its own from the idle ones (the queue is concurrent).
  */

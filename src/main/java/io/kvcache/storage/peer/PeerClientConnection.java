@@ -68,7 +68,7 @@ final class PeerClientConnection extends ByteToMessageDecoder {
     send(new Pending(nextId++, PeerWire.READ, offset, length, 0, promise, null, nowMs, null, null));
   }
 
-  /** The first {@code length} bytes of object {@code index} of load-buffer batch {@code batchId}, owned by {@code owner}. */
+  /** The first {@code length} bytes of object {@code index} of load-buffer batch {@code batchId} of {@code owner}. */
   void readLoaded(String batchId, String owner, int index, int length, Promise<ByteBuf> promise, long nowMs) {
     byte[] ref = (batchId + " " + owner).getBytes(StandardCharsets.UTF_8);
     if (ref.length > PeerWire.MAX_LOADED_REF_BYTES) {

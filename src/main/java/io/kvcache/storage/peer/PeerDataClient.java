@@ -12,6 +12,7 @@ import io.vertx.core.internal.VertxInternal;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * Reads and writes byte ranges of other nodes' segments over data connections ({@link PeerWire}): one connection per
@@ -53,7 +54,7 @@ public final class PeerDataClient {
   }
 
   private Future<ByteBuf> onConnection(String nodeId, String segmentName,
-                                       java.util.function.BiConsumer<PeerClientConnection, Promise<ByteBuf>> request) {
+                                       BiConsumer<PeerClientConnection, Promise<ByteBuf>> request) {
     ContextInternal caller = vertx.getOrCreateContext();
     Promise<ByteBuf> promise = caller.promise();
     connection(caller, nodeId, segmentName).onComplete(ar -> {

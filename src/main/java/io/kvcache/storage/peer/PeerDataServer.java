@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 
 /**
- * This node's side of node-to-node transfer: {@link PeerDataVerticle}s serving its segment and its SSD's loaded objects, and its endpoint (with a
- * fresh secret) published in the {@link PeerDirectory} once they listen. The endpoint is withdrawn when Vert.x
+ * This node's side of node-to-node transfer: {@link PeerDataVerticle}s serving its segment and its SSD's loaded
+ * objects, and its endpoint (with a fresh secret) published in the {@link PeerDirectory} once they listen. The endpoint is withdrawn when Vert.x
  * undeploys the node's verticles (while the node is still a cluster member); the data verticles keep serving until
  * they are undeployed too.
  *

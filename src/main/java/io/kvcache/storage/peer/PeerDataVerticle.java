@@ -11,8 +11,9 @@ import io.vertx.core.net.NetServerOptions;
 import java.util.function.LongPredicate;
 
 /**
- * Serves this node's segment (and the objects its SSD loaded for readers elsewhere) to the other nodes over the data protocol ({@link PeerWire}): a Vert.x {@link NetServer}
- * whose connections are taken over by {@link PeerServerConnection} before a byte is read. Deploy one instance per
+ * Serves this node's segment (and the objects its SSD loaded for readers elsewhere) to the other nodes over the data
+ * protocol ({@link PeerWire}): a Vert.x {@link NetServer} whose connections are taken over by
+ * {@link PeerServerConnection} before a byte is read. Deploy one instance per
  * event loop; they share the port.
  */
 public final class PeerDataVerticle extends VerticleBase {
